@@ -1,0 +1,80 @@
+package asyncio
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/goasyncio/asyncio/internal/coro"
+)
+
+// Await suspends the task that owns ctx until aw is done, letting the loop
+// run other tasks meanwhile, and returns aw's result: the Go form of
+// `await aw`. If aw is done already, Await returns at once without
+// suspending. To await a plain function call, call it: fn(ctx) runs inline
+// in the same task, as `await coro()` does.
+//
+// If the awaiting task is cancelled, Await returns an error matching
+// ErrCancelled, and aw is cancelled too (use Shield to protect it). If aw is
+// cancelled, its result error matches ErrCancelled.
+//
+// Await must be called from the code of the task that owns ctx. It panics
+// with an error matching ErrNoRunningLoop if ctx does not belong to a task
+// of a running loop, and panics if the task is not the one running (ctx was
+// handed to a callback, another task or another goroutine).
+func Await[T any](ctx context.Context, aw Awaitable[T]) (T, error) {
+	t := runningTask(ctx, "Await")
+	if fb := aw.futBase(); fb.state == statePending {
+		if err := t.await(fb); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	return aw.Result()
+}
+
+// Sleep suspends the task that owns ctx for d on the loop's clock, and
+// returns nil, or an error matching ErrCancelled if the task is cancelled
+// meanwhile. Sleep(ctx, 0) (or a negative d) lets every other ready task and
+// callback run once before the task goes on, and is the way to yield in a
+// long computation.
+//
+// Sleep panics as Await does when ctx does not belong to the running task.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := runningTask(ctx, "Sleep")
+	l := t.loop()
+	if d <= 0 || t.mustCancel {
+		l.ready.push(t)
+	} else {
+		t.sleep.when = l.Time() + d
+		t.sleep.r = t
+		l.addTimer(&t.sleep)
+	}
+	t.suspend()
+	return t.takeCancel()
+}
+
+// runningTask returns the task that owns ctx after checking that it is the
+// task running now; op names the caller in the panic.
+func runningTask(ctx context.Context, op string) *task {
+	t := taskOf(ctx)
+	if t == nil || !t.loop().running.Load() {
+		if t != nil && t.loop().closing {
+			panic(coro.Stopped) // Close is unwinding the task: keep unwinding
+		}
+		panic(noLoop(op))
+	}
+	if c := t.loop().current; c != t {
+		running := "a callback"
+		if c != nil {
+			running = "task " + c.Name()
+		}
+		panic(fmt.Sprintf("asyncio: %s called with the ctx of task %s while %s is running; a task may %s only with its own ctx, from its own code",
+			op, t.Name(), running, op))
+	}
+	return t
+}
+
+func noLoop(op string) error {
+	return fmt.Errorf("%w: %s needs the ctx of a task of a running loop; start the work with Run or RunUntilComplete and pass on the ctx the task function receives", ErrNoRunningLoop, op)
+}

@@ -1,0 +1,135 @@
+package asyncio_test
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+// BenchmarkSpawn creates tasks that each Sleep(ctx, 0) once and return, in
+// batches of 100 000 gathered by the main task; ns/op is per task.
+func BenchmarkSpawn(b *testing.B) {
+	const batch = 100_000
+	child := func(ctx context.Context) (int, error) {
+		return 1, asyncio.Sleep(ctx, 0)
+	}
+	_, err := asyncio.Run(func(ctx context.Context) (struct{}, error) {
+		tasks := make([]asyncio.Awaitable[int], 0, batch)
+		b.ResetTimer()
+		for left := b.N; left > 0; left -= batch {
+			tasks = tasks[:0]
+			for range min(left, batch) {
+				tasks = append(tasks, asyncio.CreateTask(ctx, child))
+			}
+			if _, err := asyncio.Gather(ctx, tasks...); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// pingPong bounces a value between the calling task and a partner task
+// through a fresh future each way; ns/op is per round trip.
+func pingPong(ctx context.Context, n int) error {
+	var ping, pong *asyncio.Future[int]
+	ping = asyncio.CreateFuture[int](ctx)
+	partner := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+		for {
+			v, err := asyncio.Await(ctx, ping)
+			if err != nil || v < 0 {
+				return v, err
+			}
+			ping = asyncio.CreateFuture[int](ctx)
+			pong.SetResult(v + 1)
+		}
+	})
+	for i := range n {
+		pong = asyncio.CreateFuture[int](ctx)
+		ping.SetResult(i)
+		if _, err := asyncio.Await(ctx, pong); err != nil {
+			return err
+		}
+	}
+	ping.SetResult(-1)
+	_, err := asyncio.Await(ctx, partner)
+	return err
+}
+
+// BenchmarkPingPong: the main task and a task, through futures.
+func BenchmarkPingPong(b *testing.B) {
+	_, err := asyncio.Run(func(ctx context.Context) (struct{}, error) {
+		b.ResetTimer()
+		return struct{}{}, pingPong(ctx, b.N)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkPingPongTasks: two tasks, neither of them the main task.
+func BenchmarkPingPongTasks(b *testing.B) {
+	_, err := asyncio.Run(func(ctx context.Context) (struct{}, error) {
+		b.ResetTimer()
+		t := asyncio.CreateTask(ctx, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, pingPong(ctx, b.N)
+		})
+		_, err := asyncio.Await(ctx, t)
+		return struct{}{}, err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkFutureAwaitDone: create a future, set its result, await it.
+func BenchmarkFutureAwaitDone(b *testing.B) {
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		sum := 0
+		for b.Loop() {
+			f := asyncio.CreateFuture[int](ctx)
+			f.SetResult(1)
+			v, _ := asyncio.Await(ctx, f)
+			sum += v
+		}
+		return sum, nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkSleepingTasks parks 100 000 tasks in Sleep and reports the memory
+// they take: B/task counts heap and goroutine stacks.
+func BenchmarkSleepingTasks(b *testing.B) {
+	const n = 100_000
+	for b.Loop() {
+		var before, during runtime.MemStats
+		_, err := asyncio.Run(func(ctx context.Context) (struct{}, error) {
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			tasks := make([]asyncio.Awaitable[struct{}], n)
+			for i := range tasks {
+				tasks[i] = asyncio.CreateTask(ctx, func(ctx context.Context) (struct{}, error) {
+					return struct{}{}, asyncio.Sleep(ctx, time.Hour)
+				})
+			}
+			asyncio.Sleep(ctx, time.Minute) // all are parked now
+			runtime.GC()
+			runtime.ReadMemStats(&during)
+			_, err := asyncio.Gather(ctx, tasks...)
+			return struct{}{}, err
+		}, asyncio.WithVirtualClock())
+		if err != nil {
+			b.Fatal(err)
+		}
+		used := (during.HeapInuse + during.StackInuse) - (before.HeapInuse + before.StackInuse)
+		b.ReportMetric(float64(used)/n, "B/task")
+	}
+}

@@ -1,0 +1,87 @@
+// Package asyncio runs many tasks on one goroutine, one at a time, switching
+// only where a task awaits: the Go form of Python's asyncio.
+//
+// Goroutines give parallelism; they do not give a single-threaded,
+// deterministic schedule. Tasks on a loop share state without locks, run in
+// a reproducible order, and can be tested in virtual time, where an hour of
+// Sleep takes no real time. Blocking work goes to executors and is awaited.
+//
+// # Loop
+//
+// A Loop owns a FIFO queue of ready callbacks and tasks, a heap of timers,
+// and an inbox that other goroutines fill with CallSoonThreadsafe. Run makes
+// a loop, runs a main function on it as the first task, and closes it:
+//
+//	v, err := asyncio.Run(func(ctx context.Context) (string, error) {
+//		t := asyncio.CreateTask(ctx, fetch)
+//		return asyncio.Await(ctx, t)
+//	})
+//
+// NewLoop and RunUntilComplete do the same in steps, for a loop that runs
+// more than once. A loop with nothing to do blocks; it does not spin.
+//
+// # Tasks
+//
+// A task runs a function func(ctx context.Context) (T, error) as a
+// coroutine: CreateTask schedules it, Await suspends the calling task until
+// a future or task is done, and Sleep suspends it for a while. A plain call
+// of another such function, fn(ctx), runs inside the same task: it is the Go
+// form of `await coro()`. Futures are results set later by SetResult or
+// SetException; tasks are futures whose result is their function's.
+//
+// Rules of use, as for package context: ctx is the first parameter and is
+// never nil; a task's ctx belongs to that task, so it is passed down to the
+// functions the task calls, not stored, and not used by other tasks or
+// goroutines to Await or Sleep; Await and Sleep are called only from the
+// code of a task. Misuse panics with an error that names it: a ctx that
+// belongs to no task of a running loop panics with ErrNoRunningLoop, the
+// counterpart of asyncio's "no running event loop".
+//
+// Futures, tasks and the loop are confined to the loop's goroutine, as in
+// asyncio; only CallSoonThreadsafe, the loop's Time, IsRunning and IsClosed,
+// and a task's ctx (its Done, Err, Value) may be used from other goroutines.
+//
+// # Cancellation
+//
+// Cancel on a task asks it to stop. Its ctx is cancelled at once, so work it
+// handed to other goroutines with that ctx (an http.Request, ToThread work)
+// stops too. If the task is suspended, its Await or Sleep returns an error
+// matching ErrCancelled, and what it awaited is cancelled as well. The task
+// decides how to end: returning the error (or any error matching
+// context.Canceled) makes it cancelled; returning normally keeps it
+// finished. ErrCancelled matches context.Canceled, and ErrTimeout matches
+// context.DeadlineExceeded, under errors.Is.
+//
+// A task's ctx carries the values of the ctx it was created with but not its
+// cancellation, and it is cancelled when the task ends, as an http.Request's
+// context is when its handler returns. Contexts derived from it start no
+// goroutine.
+//
+// A panic in a task becomes the task's error, a *PanicError with the
+// stack; a panic in a callback goes to the loop's exception handler. In both
+// cases the loop lives on.
+//
+// # Ordering
+//
+// The schedule is deterministic, which makes runs reproducible:
+//
+//   - Ready callbacks and tasks run first in, first out. What runs in one
+//     iteration schedules for the next, so Sleep(ctx, 0) lets every other
+//     ready task run once.
+//   - New tasks start in the order they were created, after the callbacks
+//     scheduled before them.
+//   - Timers fire by deadline, and timers with equal deadlines in the order
+//     they were scheduled.
+//   - Tasks awaiting one future wake in the order they began to await.
+//
+// # Virtual time
+//
+// Under WithVirtualClock the loop's clock jumps to the next timer whenever
+// nothing is ready and no executor work is in flight, so tests that sleep
+// for hours finish at once and print the same times on every run. A loop
+// with no ready work, no timers and no executor work in flight can never
+// progress again: Run and RunUntilComplete then return an error matching
+// ErrDeadlock that names the stuck tasks and what each awaits. With the real
+// clock the loop waits instead, as asyncio does, since another goroutine may
+// still call CallSoonThreadsafe.
+package asyncio

@@ -1,0 +1,89 @@
+package asyncio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ErrNoRunningLoop is the error that CreateTask, CreateFuture, Await and Sleep
+// panic with, and GetRunningLoop returns, when the context given to them does
+// not belong to a task of a running loop: the Go form of asyncio's
+// "RuntimeError: no running event loop". Start the work with Run or
+// RunUntilComplete and pass the ctx that the task function receives.
+var ErrNoRunningLoop = errors.New("asyncio: no running event loop")
+
+// ErrInvalidState is returned by Result on a future that is not done yet and
+// is the error SetResult and SetException panic with on a future that is
+// already done.
+var ErrInvalidState = errors.New("asyncio: invalid state")
+
+// ErrCancelled is returned by Await, Sleep, Wait, Gather and WaitFor when the
+// task that calls them, or the future they wait for, is cancelled, and by
+// Result on a cancelled future or task. It matches context.Canceled under
+// errors.Is, so a task that returns ctx.Err() after cancellation ends
+// cancelled too.
+var ErrCancelled error = &sentinel{"asyncio: cancelled", context.Canceled}
+
+// ErrTimeout is returned by WaitFor when the deadline passes first. It matches
+// context.DeadlineExceeded under errors.Is.
+var ErrTimeout error = &sentinel{"asyncio: timeout", context.DeadlineExceeded}
+
+// ErrDeadlock is matched by the error that Run, RunUntilComplete and
+// RunForever return when, under WithVirtualClock, every task is blocked and
+// nothing can wake the loop: no ready callbacks, no timers and no executor
+// work in flight. The error's text names the stuck tasks and what each one
+// awaits. With the real clock the loop waits instead, as asyncio does.
+var ErrDeadlock = errors.New("asyncio: deadlock")
+
+// ErrLoopClosed is returned by CallSoonThreadsafe, RunUntilComplete and
+// RunForever once the loop is closed.
+var ErrLoopClosed = errors.New("asyncio: loop is closed")
+
+// ErrLoopRunning is returned by Close, RunUntilComplete and RunForever when
+// the loop is already running.
+var ErrLoopRunning = errors.New("asyncio: loop is already running")
+
+// A sentinel is an error that also matches a context package error, so that
+// code written for contexts understands it.
+type sentinel struct {
+	msg string
+	ctx error
+}
+
+func (e *sentinel) Error() string        { return e.msg }
+func (e *sentinel) Is(target error) bool { return target == e.ctx }
+
+// A PanicError is the error of a task whose function panicked, or the error
+// reported to the exception handler for a callback that panicked. The loop
+// recovers the panic and lives on.
+type PanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the stack of the panicking goroutine, as runtime/debug.Stack
+	// prints it.
+	Stack []byte
+}
+
+// Error returns "asyncio: panic: " and the panic value; the stack is printed
+// by the %+v verb.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("asyncio: panic: %v", e.Value)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is and
+// errors.As see through the panic.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// Format prints the error as Error does, and with the %+v verb adds the
+// stack of the panic.
+func (e *PanicError) Format(s fmt.State, verb rune) {
+	msg := e.Error()
+	if verb == 'v' && s.Flag('+') {
+		msg += "\n\n" + string(e.Stack)
+	}
+	fmt.Fprint(s, msg)
+}

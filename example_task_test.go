@@ -1,0 +1,147 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+// job is the coroutine function of the tutorial's §3.4.
+func job(ctx context.Context) (string, error) {
+	fmt.Println(1)
+	if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
+		return "", err
+	}
+	fmt.Println(2)
+	return "返回值", nil
+}
+
+// The tutorial's §3.4, example 1: CreateTask schedules a coroutine on the
+// loop without running it; the tasks run once main awaits, and while one
+// sleeps the other runs, so both finish after 2s, not 4s.
+func ExampleCreateTask() {
+	asyncio.Run(func(ctx context.Context) (struct{}, error) {
+		start := now(ctx)
+		fmt.Println("main开始")
+		task1 := asyncio.CreateTask(ctx, job)
+		task2 := asyncio.CreateTask(ctx, job) // the loop now holds task1 and task2
+		fmt.Println("main结束")
+
+		res1, err := asyncio.Await(ctx, task1)
+		if err != nil {
+			return struct{}{}, err
+		}
+		res2, err := asyncio.Await(ctx, task2)
+		if err != nil {
+			return struct{}{}, err
+		}
+		fmt.Println(res1, res2)
+		fmt.Println("from", start, "to", now(ctx))
+		return struct{}{}, nil
+	}, asyncio.WithVirtualClock())
+	// Output:
+	// main开始
+	// main结束
+	// 1
+	// 1
+	// 2
+	// 2
+	// 返回值 返回值
+	// from 0s to 2s
+}
+
+// The tutorial's §3.4, example 2: Wait splits the tasks into done and
+// pending. The tasks are Task-2 and Task-3 because main is Task-1.
+func ExampleWait_tasks() {
+	asyncio.Run(func(ctx context.Context) (struct{}, error) {
+		fmt.Println("main开始")
+		tasks := []asyncio.Waiter{
+			asyncio.CreateTask(ctx, job),
+			asyncio.CreateTask(ctx, job),
+		}
+		fmt.Println("main结束")
+
+		done, pending, err := asyncio.Wait(ctx, tasks, asyncio.AllCompleted, 0)
+		fmt.Println(done)
+		fmt.Println("--------------------------------------------------")
+		fmt.Println(pending)
+		fmt.Println(now(ctx))
+		return struct{}{}, err
+	}, asyncio.WithVirtualClock())
+	// Output:
+	// main开始
+	// main结束
+	// 1
+	// 1
+	// 2
+	// 2
+	// [<Task finished name='Task-2' coro=<asyncio_test.job> result="返回值"> <Task finished name='Task-3' coro=<asyncio_test.job> result="返回值">]
+	// --------------------------------------------------
+	// []
+	// 2s
+}
+
+// The tutorial's §3.4, example 2 continued: tasks can be named, and the
+// result of a done task is read with Result.
+func ExampleWithName() {
+	asyncio.Run(func(ctx context.Context) (struct{}, error) {
+		tasks := []asyncio.Waiter{
+			asyncio.CreateTask(ctx, job, asyncio.WithName("n1")),
+			asyncio.CreateTask(ctx, job, asyncio.WithName("n2")),
+		}
+		done, _, err := asyncio.Wait(ctx, tasks, asyncio.AllCompleted, 0)
+		fmt.Println(done)
+		for _, w := range done {
+			res, _ := w.(*asyncio.Task[string]).Result()
+			fmt.Println(res)
+		}
+		return struct{}{}, err
+	}, asyncio.WithVirtualClock())
+	// Output:
+	// 1
+	// 1
+	// 2
+	// 2
+	// [<Task finished name='n1' coro=<asyncio_test.job> result="返回值"> <Task finished name='n2' coro=<asyncio_test.job> result="返回值">]
+	// 返回值
+	// 返回值
+}
+
+// The tutorial's §3.4, example 3: a task can only be made on a running loop.
+// Outside one, CreateTask panics with ErrNoRunningLoop, the counterpart of
+// "RuntimeError: no running event loop".
+func ExampleCreateTask_noRunningLoop() {
+	defer func() {
+		err := recover().(error)
+		fmt.Println(errors.Is(err, asyncio.ErrNoRunningLoop))
+		fmt.Println(err)
+	}()
+	asyncio.CreateTask(context.Background(), job, asyncio.WithName("n1")) // no loop runs yet
+	// Output:
+	// true
+	// asyncio: no running event loop: CreateTask needs the ctx of a task of a running loop; start the work with Run or RunUntilComplete and pass on the ctx the task function receives
+}
+
+// The tutorial's §3.4, example 3, the way that works: prepare the coroutine
+// functions outside the loop, and make them tasks once it runs.
+func ExampleWait_prepared() {
+	funcs := []func(context.Context) (string, error){job, job}
+	asyncio.Run(func(ctx context.Context) (int, error) {
+		var tasks []asyncio.Waiter
+		for _, f := range funcs {
+			tasks = append(tasks, asyncio.CreateTask(ctx, f))
+		}
+		done, _, err := asyncio.Wait(ctx, tasks, asyncio.AllCompleted, 0)
+		fmt.Println(len(done), "done at", now(ctx))
+		return len(done), err
+	}, asyncio.WithVirtualClock())
+	// Output:
+	// 1
+	// 1
+	// 2
+	// 2
+	// 2 done at 2s
+}

@@ -1,0 +1,24 @@
+package asyncio
+
+// White-box hooks for the tests of package asyncio_test.
+
+// HoldClock counts one piece of executor work in flight until the returned
+// function is called on the loop, as the executor bridge does.
+func (l *Loop) HoldClock() (release func()) {
+	l.addExternal()
+	return l.doneExternal
+}
+
+// IdleCoros returns how many finished tasks' coroutines the loop keeps.
+func (l *Loop) IdleCoros() int { return len(l.idleCoros) }
+
+// TrimIdleCoros ends idle coroutines as an idle loop does, until few enough
+// remain.
+func (l *Loop) TrimIdleCoros() {
+	for l.trimCoros() {
+	}
+}
+
+// FailuresKept returns how many failed futures the loop remembers, to report
+// the unretrieved ones at Close.
+func (l *Loop) FailuresKept() int { return len(l.unretrieved) }

@@ -1,0 +1,226 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/goasyncio/asyncio"
+)
+
+func TestFutureSetResultThenAwait(t *testing.T) {
+	got := run(t, func(ctx context.Context) (string, error) {
+		f := asyncio.CreateFuture[string](ctx)
+		f.SetResult("666")
+		if !f.Done() || f.Cancelled() {
+			t.Errorf("Done=%v Cancelled=%v after SetResult", f.Done(), f.Cancelled())
+		}
+		return asyncio.Await(ctx, f)
+	})
+	if got != "666" {
+		t.Errorf("Await = %q, want 666", got)
+	}
+}
+
+func TestFutureAwaitWakesWaitersInOrder(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		var tasks []asyncio.Awaitable[int]
+		for _, name := range []string{"a", "b", "c"} {
+			tasks = append(tasks, asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				v, err := asyncio.Await(ctx, f)
+				r.add("%s got %d", name, v)
+				return v, err
+			}))
+		}
+		asyncio.Sleep(ctx, 0) // let them all start awaiting
+		f.SetResult(7)
+		_, err := asyncio.Gather(ctx, tasks...)
+		return 0, err
+	})
+	r.check(t, "a got 7", "b got 7", "c got 7")
+}
+
+func TestFutureSetResultTwice(t *testing.T) {
+	for _, second := range []struct {
+		name string
+		set  func(*asyncio.Future[int])
+	}{
+		{"SetResult", func(f *asyncio.Future[int]) { f.SetResult(2) }},
+		{"SetException", func(f *asyncio.Future[int]) { f.SetException(errors.New("late")) }},
+	} {
+		t.Run(second.name, func(t *testing.T) {
+			run(t, func(ctx context.Context) (int, error) {
+				f := asyncio.CreateFuture[int](ctx)
+				f.SetResult(1)
+				p := mustPanic(t, func() { second.set(f) })
+				panicMatches(t, p, asyncio.ErrInvalidState, second.name)
+				v, err := f.Result()
+				if v != 1 || err != nil {
+					t.Errorf("Result after a refused second set = %v, %v; want the first result", v, err)
+				}
+				return 0, nil
+			})
+		})
+	}
+}
+
+func TestFutureSetResultAfterCancel(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		f.Cancel()
+		p := mustPanic(t, func() { f.SetResult(1) })
+		panicMatches(t, p, asyncio.ErrInvalidState, "already done")
+		return 0, nil
+	})
+}
+
+func TestFutureResultBeforeDone(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		if _, err := f.Result(); !errors.Is(err, asyncio.ErrInvalidState) {
+			t.Errorf("Result of a pending future = %v, want ErrInvalidState", err)
+		}
+		return 0, nil
+	})
+}
+
+func TestFutureSetException(t *testing.T) {
+	boom := errors.New("boom")
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		f.SetException(boom)
+		if _, err := asyncio.Await(ctx, f); err != boom {
+			t.Errorf("Await = %v, want boom", err)
+		}
+		return 0, nil
+	})
+}
+
+func TestFutureSetExceptionNil(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		p := mustPanic(t, func() { f.SetException(nil) })
+		panicMatches(t, p, nil, "nil error")
+		return 0, nil
+	})
+}
+
+func TestFutureCancelWakesAwaiter(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		waiter := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return asyncio.Await(ctx, f)
+		})
+		asyncio.Sleep(ctx, 0)
+		if !f.Cancel() {
+			t.Error("Cancel of a pending future = false")
+		}
+		if f.Cancel() {
+			t.Error("second Cancel = true")
+		}
+		_, err := asyncio.Await(ctx, waiter)
+		if !errors.Is(err, asyncio.ErrCancelled) || !errors.Is(err, context.Canceled) {
+			t.Errorf("awaiting a cancelled future = %v, want ErrCancelled matching context.Canceled", err)
+		}
+		if !waiter.Cancelled() {
+			t.Error("a task that returned ErrCancelled did not end cancelled")
+		}
+		if _, err := f.Result(); !errors.Is(err, asyncio.ErrCancelled) {
+			t.Errorf("Result of a cancelled future = %v", err)
+		}
+		return 0, nil
+	})
+}
+
+func TestFutureDoneCallbacks(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		f.AddDoneCallback(func(f *asyncio.Future[int]) { v, _ := f.Result(); r.add("first %d", v) })
+		remove := f.AddDoneCallback(func(*asyncio.Future[int]) { r.add("removed") })
+		f.AddDoneCallback(func(*asyncio.Future[int]) { r.add("third") })
+		if !remove() || remove() {
+			t.Error("remove should report true once")
+		}
+		f.SetResult(5)
+		r.add("set")
+		f.AddDoneCallback(func(*asyncio.Future[int]) { r.add("added when done") })
+		asyncio.Sleep(ctx, 0)
+		return 0, nil
+	})
+	// Callbacks run from the loop, never inside SetResult.
+	r.check(t, "set", "first 5", "third", "added when done")
+}
+
+func TestFutureString(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[string](ctx)
+		check := func(want string) {
+			t.Helper()
+			if got := f.String(); got != want {
+				t.Errorf("String = %s, want %s", got, want)
+			}
+		}
+		check("<Future pending>")
+		f.SetResult("666")
+		check(`<Future finished result="666">`)
+		f = asyncio.CreateFuture[string](ctx)
+		f.SetException(errors.New("no"))
+		f.Result()
+		check(`<Future finished exception="no">`)
+		f = asyncio.CreateFuture[string](ctx)
+		f.Cancel()
+		check("<Future cancelled>")
+		return 0, nil
+	})
+}
+
+func TestCreateFutureOutsideTask(t *testing.T) {
+	p := mustPanic(t, func() { asyncio.CreateFuture[int](context.Background()) })
+	panicMatches(t, p, asyncio.ErrNoRunningLoop, "CreateFuture")
+}
+
+func TestUnretrievedErrorsReportedAtClose(t *testing.T) {
+	boom := errors.New("boom")
+	var reports []string
+	handler := asyncio.WithExceptionHandler(func(e *asyncio.Exception) { reports = append(reports, e.Message+": "+e.Err.Error()) })
+	run(t, func(ctx context.Context) (int, error) {
+		// Reported: nobody looks at these errors.
+		asyncio.CreateFuture[int](ctx).SetException(boom)
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, boom })
+		// Not reported: retrieved, or cancelled, or successful.
+		seen := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, boom })
+		asyncio.Await(ctx, seen)
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, asyncio.Sleep(ctx, 1e9) }).Cancel()
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 1, nil })
+		asyncio.Sleep(ctx, 0)
+		return 0, nil
+	}, handler)
+	want := "Future exception was never retrieved: boom|Task exception was never retrieved: boom"
+	if got := strings.Join(reports, "|"); got != want {
+		t.Errorf("reports:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestManyRetrievedFailuresAreForgotten(t *testing.T) {
+	// A long-lived loop does not accumulate futures whose errors were seen.
+	l := asyncio.NewLoop()
+	defer l.Close()
+	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		for range 10_000 {
+			f := asyncio.CreateFuture[int](ctx)
+			f.SetException(errors.New("seen"))
+			f.Result()
+		}
+		return 0, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := l.FailuresKept(); n > 64 {
+		t.Errorf("the loop keeps %d failed futures whose errors were retrieved", n)
+	}
+}

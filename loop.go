@@ -1,0 +1,523 @@
+package asyncio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goasyncio/asyncio/internal/coro"
+)
+
+// One iteration of the loop:
+//
+//  1. If nothing is ready and the loop is not stopping, wait: until the
+//     earliest timer or a CallSoonThreadsafe message with the real clock;
+//     with the virtual clock, jump to the earliest timer, or report a
+//     deadlock if there is none and no executor work is in flight.
+//  2. Move the timers that are due to the ready queue, earliest first.
+//  3. Move the messages of CallSoonThreadsafe to the ready queue, in the order
+//     they were sent.
+//  4. Run the entries that were ready when the iteration began (todo of
+//     them), first in, first out. What they schedule runs in the next
+//     iteration, so Sleep(ctx, 0) lets every other ready task run once.
+//
+// A task in the ready queue is stepped by switching to its coroutine until
+// it next awaits. The main task of RunUntilComplete is the exception: it runs
+// on the loop's own goroutine, and when it awaits it runs the iterations
+// itself until its own entry comes up, which saves two coroutine switches
+// per wake-up of the task that usually does most of the awaiting.
+
+// A Loop runs tasks and callbacks one at a time on one goroutine. Make one
+// with NewLoop, or let Run make, run and close one.
+//
+// Unless a method says otherwise, it must be called on the goroutine that
+// runs the loop (from a task or a callback), or before the loop first runs;
+// only CallSoonThreadsafe, Time, IsRunning and IsClosed may be called from
+// any goroutine. A Loop must not be copied.
+type Loop struct {
+	_ noCopy
+
+	// Loop-confined state.
+	ready    ring[runnable]
+	todo     int // entries of the current iteration not yet run
+	timers   timerHeap
+	timerSeq uint64
+	current  *task // the task whose code is running, if any
+	stopping bool
+	closing  bool // Close is unwinding the pending tasks
+	live     taskList
+	taskSeq  uint64
+	external int // executor calls in flight; they hold virtual time still
+
+	idleCoros   []*coro.Coro
+	unretrieved []Waiter // futures that failed; reported at Close unless retrieved
+	pruneAt     int
+	handler     func(*Exception)
+	sysTimer    *time.Timer
+
+	// Fixed at creation.
+	virtual bool
+	debug   bool
+	start   time.Time
+
+	running atomic.Bool
+	closed  atomic.Bool
+	vnow    atomic.Int64 // virtual time, in nanoseconds
+
+	// The inbox of CallSoonThreadsafe.
+	mu     sync.Mutex
+	inbox  []*Handle
+	inboxN atomic.Int32
+	wake   chan struct{} // one token: "the inbox has something"
+}
+
+// An Option configures a loop made by NewLoop or Run.
+type Option interface{ apply(*Loop) }
+
+type optionFunc func(*Loop)
+
+func (f optionFunc) apply(l *Loop) { f(l) }
+
+// WithVirtualClock makes the loop's clock virtual: it starts at zero, and
+// whenever nothing is ready to run and no executor work is in flight, it
+// jumps to the next timer instead of waiting. An hour of Sleep takes no real
+// time, and runs are reproducible. If nothing is ready, no timer is set and
+// no executor work is in flight, no progress is possible, so the loop stops
+// with an error matching ErrDeadlock that names the stuck tasks.
+//
+// Goroutines that the loop does not know about do not hold the clock: a
+// goroutine that would call CallSoonThreadsafe later does not keep the loop
+// from jumping ahead or reporting a deadlock. Work handed to other
+// goroutines must be counted by the loop's executor bridge.
+func WithVirtualClock() Option {
+	return optionFunc(func(l *Loop) { l.virtual = true })
+}
+
+// WithDebug turns on checks that cost time: callbacks and task steps that
+// hold the loop for longer than 100ms are reported, tasks record where they
+// were created so that reports can name it, and a loop that has waited a
+// long time with nothing scheduled reports its stuck tasks.
+func WithDebug() Option {
+	return optionFunc(func(l *Loop) { l.debug = true })
+}
+
+// WithExceptionHandler sets the loop's exception handler, as
+// Loop.SetExceptionHandler does.
+func WithExceptionHandler(h func(*Exception)) Option {
+	return optionFunc(func(l *Loop) { l.handler = h })
+}
+
+// NewLoop returns a new loop that is neither running nor closed. Run it with
+// RunUntilComplete or RunForever, and Close it when done with it.
+func NewLoop(opts ...Option) *Loop {
+	l := &Loop{start: time.Now(), wake: make(chan struct{}, 1)}
+	for _, o := range opts {
+		o.apply(l)
+	}
+	return l
+}
+
+// Time returns the loop's clock: the time elapsed since the loop was made,
+// or the virtual time under WithVirtualClock. It may be called from any
+// goroutine.
+func (l *Loop) Time() time.Duration {
+	if l.virtual {
+		return time.Duration(l.vnow.Load())
+	}
+	return time.Since(l.start)
+}
+
+// IsRunning reports whether the loop is running. It may be called from any
+// goroutine.
+func (l *Loop) IsRunning() bool { return l.running.Load() }
+
+// IsClosed reports whether Close was called. It may be called from any
+// goroutine.
+func (l *Loop) IsClosed() bool { return l.closed.Load() }
+
+// CallSoon schedules fn to run in a later iteration of the loop, after the
+// callbacks already scheduled: callbacks run in the order they were
+// scheduled. A panic in fn goes to the exception handler. CallSoon on a
+// closed loop panics.
+func (l *Loop) CallSoon(fn func()) *Handle {
+	l.checkOpen("CallSoon")
+	h := &Handle{fn: fn, loop: l}
+	l.ready.push(h)
+	return h
+}
+
+// CallLater schedules fn to run once d has passed on the loop's clock.
+// Callbacks due at the same time run in the order they were scheduled. A
+// negative d counts as zero.
+func (l *Loop) CallLater(d time.Duration, fn func()) *TimerHandle {
+	return l.CallAt(l.Time()+max(d, 0), fn)
+}
+
+// CallAt schedules fn to run when the loop's clock reaches when (see Time).
+// Callbacks due at the same time run in the order they were scheduled.
+func (l *Loop) CallAt(when time.Duration, fn func()) *TimerHandle {
+	l.checkOpen("CallAt")
+	h := &TimerHandle{Handle: Handle{fn: fn, loop: l}}
+	h.t = timer{when: when, r: &h.Handle}
+	l.addTimer(&h.t)
+	return h
+}
+
+// CallSoonThreadsafe schedules fn to run on the loop, as CallSoon does, and
+// wakes the loop if it is waiting. It may be called from any goroutine; it is
+// the way for other goroutines to hand work or results to the loop. Calls
+// from one goroutine run in the order they were made. It returns
+// ErrLoopClosed once the loop is closed, and fn will then never run.
+func (l *Loop) CallSoonThreadsafe(fn func()) error {
+	h := &Handle{fn: fn, loop: l}
+	l.mu.Lock()
+	if l.closed.Load() {
+		l.mu.Unlock()
+		return ErrLoopClosed
+	}
+	l.inbox = append(l.inbox, h)
+	l.inboxN.Store(int32(len(l.inbox)))
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+	return nil
+}
+
+// Stop makes RunForever return once the current iteration is complete. A
+// RunUntilComplete in progress fails as its main task can no longer
+// complete. Stop before the loop runs makes the next run stop after one
+// iteration.
+func (l *Loop) Stop() { l.stopping = true }
+
+// RunForever runs the loop until Stop is called. It returns ErrLoopClosed or
+// ErrLoopRunning if the loop cannot run, and, under WithVirtualClock, an
+// error matching ErrDeadlock when nothing can ever be scheduled again.
+func (l *Loop) RunForever() error {
+	if err := l.begin(); err != nil {
+		return err
+	}
+	defer l.end()
+	for {
+		if err := l.iterate(); err != nil {
+			return err
+		}
+		if l.stopping {
+			return nil
+		}
+	}
+}
+
+// Close closes the loop. Tasks still pending are destroyed: each is reported
+// to the exception handler, unwound so that its deferred calls run, and
+// marked cancelled. Futures and tasks whose error was never retrieved are
+// reported too. Close returns ErrLoopRunning on a running loop; on a closed
+// loop it does nothing.
+func (l *Loop) Close() error {
+	if l.running.Load() {
+		return ErrLoopRunning
+	}
+	l.mu.Lock()
+	if l.closed.Load() {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed.Store(true)
+	l.inbox = nil
+	l.mu.Unlock()
+
+	l.destroyPending()
+	l.reportUnretrieved()
+	for _, c := range l.idleCoros {
+		c.Stop()
+	}
+	l.idleCoros = nil
+	if l.sysTimer != nil {
+		l.sysTimer.Stop()
+	}
+	l.ready.clear()
+	l.timers = nil
+	return nil
+}
+
+// checkOpen panics if the loop is closed: scheduling on it would silently
+// never run.
+func (l *Loop) checkOpen(op string) {
+	if l.closed.Load() && !l.closing {
+		panic(fmt.Errorf("%w: %s on a closed loop", ErrLoopClosed, op))
+	}
+}
+
+// begin marks the loop running, or says why it cannot run.
+func (l *Loop) begin() error {
+	if l.closed.Load() {
+		return ErrLoopClosed
+	}
+	if !l.running.CompareAndSwap(false, true) {
+		return ErrLoopRunning
+	}
+	return nil
+}
+
+// end marks the loop stopped; a Stop request has been honoured.
+func (l *Loop) end() {
+	l.stopping = false
+	l.current = nil
+	l.running.Store(false)
+}
+
+// iterate finishes the current iteration, or runs a whole new one.
+func (l *Loop) iterate() error {
+	if l.todo == 0 {
+		if err := l.prepare(); err != nil {
+			return err
+		}
+	}
+	for l.todo > 0 {
+		l.todo--
+		l.runEntry(l.ready.pop())
+	}
+	return nil
+}
+
+// runInline runs the loop on behalf of the inline main task t, which has
+// just suspended, until t's own entry comes up in the ready queue. It
+// unwinds t with the error if the loop can make no more progress.
+func (l *Loop) runInline(t *task) {
+	l.current = nil
+	for {
+		if l.todo == 0 {
+			if l.stopping {
+				panic(unwind{errStopped})
+			}
+			if err := l.prepare(); err != nil {
+				panic(unwind{err})
+			}
+		}
+		for l.todo > 0 {
+			l.todo--
+			r := l.ready.pop()
+			if r == runnable(t) {
+				l.current = t
+				return
+			}
+			l.runEntry(r)
+		}
+	}
+}
+
+// errStopped is why RunUntilComplete fails when Stop comes first.
+var errStopped = errors.New("asyncio: loop stopped before the main task completed")
+
+// An unwind is the panic value that unwinds the inline main task when the
+// loop cannot go on; RunUntilComplete recovers it.
+type unwind struct{ err error }
+
+// runEntry runs one ready entry, timing it in debug mode.
+func (l *Loop) runEntry(r runnable) {
+	if !l.debug {
+		r.run()
+		return
+	}
+	start := time.Now()
+	r.run()
+	if d := time.Since(start); d > slowCallback {
+		l.report(&Exception{Message: fmt.Sprintf("executing %v took %v", r, d.Round(time.Millisecond))})
+	}
+}
+
+// slowCallback is how long a callback or task step may hold the loop in
+// debug mode before it is reported.
+const slowCallback = 100 * time.Millisecond
+
+// prepare begins an iteration: it waits for something to do if needed, then
+// moves due timers and the inbox to the ready queue.
+func (l *Loop) prepare() error {
+	if l.ready.len() == 0 && !l.stopping {
+		if err := l.idle(); err != nil {
+			return err
+		}
+	}
+	if len(l.timers) > 0 {
+		now := l.Time()
+		for len(l.timers) > 0 && l.timers[0].when <= now {
+			l.ready.push(l.timers.pop().r)
+		}
+	}
+	if l.inboxN.Load() > 0 {
+		l.drainInbox()
+	}
+	l.todo = l.ready.len()
+	return nil
+}
+
+func (l *Loop) drainInbox() {
+	l.mu.Lock()
+	in := l.inbox
+	l.inbox = nil
+	l.inboxN.Store(0)
+	l.mu.Unlock()
+	for _, h := range in {
+		l.ready.push(h)
+	}
+}
+
+// idle waits until something can be run. It never busy-waits: with the real
+// clock it blocks in a select until the earliest timer or a wake-up from
+// CallSoonThreadsafe.
+func (l *Loop) idle() error {
+	var w idleWait
+	for l.inboxN.Load() == 0 {
+		if len(l.timers) > 0 && l.timers[0].when <= l.Time() {
+			return nil
+		}
+		if l.virtual && l.external == 0 {
+			if len(l.timers) == 0 {
+				return l.deadlock()
+			}
+			l.vnow.Store(int64(l.timers[0].when))
+			return nil
+		}
+		l.block(&w)
+	}
+	return nil
+}
+
+// An idleWait is the state of one idle period of the loop.
+type idleWait struct {
+	since    time.Time
+	reported bool
+}
+
+// block waits for a wake-up from CallSoonThreadsafe, for the earliest timer
+// with the real clock, or, while idle coroutines are being trimmed, for a
+// short pause. In debug mode, a loop with nothing scheduled reports its
+// stuck tasks after a while.
+func (l *Loop) block(w *idleWait) {
+	if w.since.IsZero() {
+		w.since = time.Now()
+	}
+	wait := time.Duration(-1) // forever
+	switch {
+	case l.virtual:
+	case len(l.timers) > 0:
+		wait = l.timers[0].when - l.Time()
+	case l.debug && !w.reported:
+		wait = stuckReport - time.Since(w.since)
+	}
+	if l.trimCoros() && (wait < 0 || wait > trimPause) {
+		wait = trimPause
+	}
+	var due <-chan time.Time
+	if wait >= 0 {
+		due = l.resetSysTimer(wait)
+	}
+	select {
+	case <-l.wake:
+	case <-due:
+		if l.debug && !w.reported && len(l.timers) == 0 && time.Since(w.since) >= stuckReport {
+			w.reported = true
+			l.reportStuck()
+		}
+	}
+}
+
+// stuckReport is how long a debug loop waits with nothing scheduled before
+// it reports what its tasks are waiting for.
+const stuckReport = 10 * time.Second
+
+func (l *Loop) resetSysTimer(d time.Duration) <-chan time.Time {
+	if l.sysTimer == nil {
+		l.sysTimer = time.NewTimer(d)
+	} else {
+		l.sysTimer.Reset(d)
+	}
+	return l.sysTimer.C
+}
+
+func (l *Loop) addTimer(t *timer) {
+	t.seq = l.timerSeq
+	l.timerSeq++
+	l.timers.push(t)
+}
+
+// call runs a callback; a panic in it goes to the exception handler.
+func (l *Loop) call(h *Handle) {
+	defer func() {
+		if p := recover(); p != nil {
+			l.report(&Exception{
+				Message: "panic in callback " + h.String(),
+				Err:     &PanicError{Value: p, Stack: debug.Stack()},
+				Handle:  h,
+			})
+		}
+	}()
+	h.fn()
+}
+
+// addExternal and doneExternal count executor work in flight, which holds
+// the virtual clock still: the work may still schedule callbacks.
+func (l *Loop) addExternal()  { l.external++ }
+func (l *Loop) doneExternal() { l.external-- }
+
+// getCoro returns an idle coroutine for a new task.
+func (l *Loop) getCoro() *coro.Coro {
+	if n := len(l.idleCoros); n > 0 {
+		c := l.idleCoros[n-1]
+		l.idleCoros[n-1] = nil
+		l.idleCoros = l.idleCoros[:n-1]
+		return c
+	}
+	return coro.New()
+}
+
+// putCoro keeps the coroutine of a finished task for the next task. A new
+// task on a reused coroutine skips making a goroutine, its stack and
+// iter.Pull's closures, which is most of the cost of a short task.
+func (l *Loop) putCoro(c *coro.Coro) {
+	l.idleCoros = append(l.idleCoros, c)
+}
+
+// While the loop is busy, every finished task's coroutine is kept, however
+// many: a burst of tasks tends to be followed by another. When the loop has
+// nothing to do, it ends the coroutines beyond keepIdleCoros, a batch at a
+// time between short pauses, so that the memory of a burst is returned
+// without stalling a loop that wakes up meanwhile.
+const (
+	keepIdleCoros = 1024
+	trimBatch     = 4096
+	trimPause     = time.Millisecond
+)
+
+// trimCoros ends a batch of excess idle coroutines, the least recently used
+// first, and reports whether excess ones remain.
+func (l *Loop) trimCoros() bool {
+	n := min(len(l.idleCoros)-keepIdleCoros, trimBatch)
+	if n <= 0 {
+		return false
+	}
+	for _, c := range l.idleCoros[:n] {
+		c.Stop()
+	}
+	k := copy(l.idleCoros, l.idleCoros[n:])
+	clear(l.idleCoros[k:])
+	l.idleCoros = l.idleCoros[:k]
+	return len(l.idleCoros) > keepIdleCoros
+}
+
+// GetRunningLoop returns the loop that runs the task owning ctx, or
+// ErrNoRunningLoop if ctx does not belong to a task or the loop is not
+// running. It may be called from any goroutine, for example to hand a
+// goroutine the loop it should call CallSoonThreadsafe on.
+func GetRunningLoop(ctx context.Context) (*Loop, error) {
+	t := taskOf(ctx)
+	if t == nil || !t.loop().running.Load() {
+		return nil, ErrNoRunningLoop
+	}
+	return t.loop(), nil
+}

@@ -1,0 +1,412 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+func TestCallSoonRunsInOrder(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	var r recorder
+	for _, name := range []string{"a", "b", "c"} {
+		l.CallSoon(func() { r.add("%s", name) })
+	}
+	l.CallSoon(l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	r.check(t, "a", "b", "c")
+}
+
+func TestCallSoonFromCallbackRunsNextIteration(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	var r recorder
+	l.CallSoon(func() {
+		r.add("first")
+		l.CallSoon(func() { r.add("scheduled by first") })
+	})
+	l.CallSoon(func() { r.add("second") })
+	l.CallSoon(func() { l.CallSoon(l.Stop) })
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	r.check(t, "first", "second", "scheduled by first")
+}
+
+func TestHandleCancel(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	ran := false
+	h := l.CallSoon(func() { ran = true })
+	h.Cancel()
+	l.CallSoon(l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	if ran || !h.Cancelled() {
+		t.Errorf("ran=%v Cancelled=%v, want a cancelled callback that did not run", ran, h.Cancelled())
+	}
+}
+
+func TestTimersFireByDeadlineThenScheduleOrder(t *testing.T) {
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	var r recorder
+	at := func(d time.Duration, name string) {
+		l.CallLater(d, func() { r.add("%s@%v", name, l.Time()) })
+	}
+	at(2*time.Second, "c")
+	at(time.Second, "a")
+	at(2*time.Second, "d")
+	at(time.Second, "b")
+	at(0, "now")
+	l.CallLater(3*time.Second, l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	r.check(t, "now@0s", "a@1s", "b@1s", "c@2s", "d@2s")
+}
+
+func TestCallAtUsesLoopTime(t *testing.T) {
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	var got time.Duration
+	h := l.CallAt(90*time.Minute, func() { got = l.Time(); l.Stop() })
+	if h.When() != 90*time.Minute {
+		t.Errorf("When = %v, want 1h30m", h.When())
+	}
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	if got != 90*time.Minute {
+		t.Errorf("callback ran at %v, want 1h30m", got)
+	}
+}
+
+func TestTimerHandleCancelLeavesNoTimer(t *testing.T) {
+	// A cancelled timer is off the heap at once: under the virtual clock the
+	// loop then has nothing to wait for, and says so.
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	ran := false
+	h := l.CallLater(time.Hour, func() { ran = true })
+	l.CallSoon(h.Cancel)
+	err := l.RunForever()
+	if !errors.Is(err, asyncio.ErrDeadlock) {
+		t.Fatalf("RunForever = %v, want ErrDeadlock", err)
+	}
+	if ran || l.Time() != 0 {
+		t.Errorf("ran=%v at %v; want the cancelled timer not to run or move the clock", ran, l.Time())
+	}
+}
+
+func TestCallSoonThreadsafeWakesIdleLoop(t *testing.T) {
+	l := asyncio.NewLoop() // real clock: the loop blocks with nothing to do
+	defer l.Close()
+	started := make(chan struct{})
+	l.CallSoon(func() { close(started) })
+	go func() {
+		<-started
+		if err := l.CallSoonThreadsafe(l.Stop); err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCallSoonThreadsafeFromManyGoroutines(t *testing.T) {
+	const goroutines, calls = 100, 1000
+	l := asyncio.NewLoop()
+	defer l.Close()
+	counts := make([][]int, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range calls {
+				if err := l.CallSoonThreadsafe(func() { counts[g] = append(counts[g], i) }); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		l.CallSoonThreadsafe(l.Stop)
+	}()
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	for g, got := range counts {
+		if len(got) != calls {
+			t.Fatalf("goroutine %d: %d callbacks ran, want %d", g, len(got), calls)
+		}
+		for i, v := range got {
+			if v != i {
+				t.Fatalf("goroutine %d: callback %d ran as number %d; calls from one goroutine must run in order", g, v, i)
+			}
+		}
+	}
+}
+
+func TestCallSoonThreadsafeAfterClose(t *testing.T) {
+	l := asyncio.NewLoop()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.CallSoonThreadsafe(func() {}); !errors.Is(err, asyncio.ErrLoopClosed) {
+		t.Errorf("CallSoonThreadsafe after Close = %v, want ErrLoopClosed", err)
+	}
+	if !l.IsClosed() {
+		t.Error("IsClosed = false after Close")
+	}
+}
+
+func TestCallSoonOnClosedLoopPanics(t *testing.T) {
+	l := asyncio.NewLoop()
+	l.Close()
+	p := mustPanic(t, func() { l.CallSoon(func() {}) })
+	panicMatches(t, p, asyncio.ErrLoopClosed, "CallSoon")
+}
+
+func TestCloseTwice(t *testing.T) {
+	l := asyncio.NewLoop()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("second Close = %v, want nil", err)
+	}
+}
+
+func TestCloseRunningLoop(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	var err error
+	l.CallSoon(func() {
+		err = l.Close()
+		l.Stop()
+	})
+	if rerr := l.RunForever(); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if !errors.Is(err, asyncio.ErrLoopRunning) {
+		t.Errorf("Close on a running loop = %v, want ErrLoopRunning", err)
+	}
+	if l.IsClosed() {
+		t.Error("the loop closed while running")
+	}
+}
+
+func TestRunOnClosedLoop(t *testing.T) {
+	l := asyncio.NewLoop()
+	l.Close()
+	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) { return 1, nil })
+	if !errors.Is(err, asyncio.ErrLoopClosed) {
+		t.Errorf("RunUntilComplete on a closed loop = %v, want ErrLoopClosed", err)
+	}
+	if err := l.RunForever(); !errors.Is(err, asyncio.ErrLoopClosed) {
+		t.Errorf("RunForever on a closed loop = %v, want ErrLoopClosed", err)
+	}
+}
+
+func TestRunUntilCompleteNested(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		if !l.IsRunning() {
+			t.Error("IsRunning = false inside RunUntilComplete")
+		}
+		return asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) { return 1, nil })
+	})
+	if !errors.Is(err, asyncio.ErrLoopRunning) {
+		t.Errorf("nested RunUntilComplete = %v, want ErrLoopRunning", err)
+	}
+	if l.IsRunning() {
+		t.Error("IsRunning = true after RunUntilComplete returned")
+	}
+}
+
+func TestCallbackPanicGoesToHandler(t *testing.T) {
+	var got []*asyncio.Exception
+	l := asyncio.NewLoop(asyncio.WithExceptionHandler(func(e *asyncio.Exception) { got = append(got, e) }))
+	defer l.Close()
+	after := false
+	l.CallSoon(func() { panic("boom") })
+	l.CallSoon(func() { after = true; l.Stop() })
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	if !after {
+		t.Error("the loop did not live on after a panicking callback")
+	}
+	if len(got) != 1 {
+		t.Fatalf("handler called %d times, want 1", len(got))
+	}
+	var pe *asyncio.PanicError
+	if !errors.As(got[0].Err, &pe) || pe.Value != "boom" || !strings.Contains(string(pe.Stack), "loop_test.go") {
+		t.Errorf("handler got %v, want a *PanicError for boom with the stack", got[0].Err)
+	}
+	if got[0].Handle == nil {
+		t.Error("the exception does not name the callback")
+	}
+}
+
+func TestPanicInExceptionHandlerIsContained(t *testing.T) {
+	l := asyncio.NewLoop(asyncio.WithExceptionHandler(func(*asyncio.Exception) { panic("handler") }))
+	defer l.Close()
+	l.CallSoon(func() { panic("callback") })
+	l.CallSoon(l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStopBeforeRunRunsOneIteration(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	var r recorder
+	l.CallSoon(func() {
+		r.add("ready")
+		l.CallSoon(func() { r.add("next iteration") })
+	})
+	l.Stop()
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	r.check(t, "ready")
+	l.CallSoon(l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	r.check(t, "ready", "next iteration")
+}
+
+func TestStopDuringRunUntilComplete(t *testing.T) {
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	unwound := false
+	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		defer func() { unwound = true }()
+		l.Stop()
+		asyncio.Sleep(ctx, time.Second)
+		t.Error("main went on after Stop")
+		return 1, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "stopped") {
+		t.Errorf("RunUntilComplete after Stop = %v, want an error saying the loop stopped", err)
+	}
+	if !unwound {
+		t.Error("main's deferred calls did not run")
+	}
+}
+
+func TestVirtualClockJumps(t *testing.T) {
+	got := run(t, func(ctx context.Context) (time.Duration, error) {
+		if err := asyncio.Sleep(ctx, 24*time.Hour); err != nil {
+			return 0, err
+		}
+		l, _ := asyncio.GetRunningLoop(ctx)
+		return l.Time(), nil
+	})
+	if got != 24*time.Hour {
+		t.Errorf("after a 24h Sleep the clock says %v", got)
+	}
+}
+
+func TestRealClockAdvances(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	t0 := l.Time()
+	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		return 0, asyncio.Sleep(ctx, time.Millisecond)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := l.Time() - t0; d < time.Millisecond {
+		t.Errorf("a 1ms Sleep took %v of loop time", d)
+	}
+}
+
+func TestVirtualClockHeldByExecutorWork(t *testing.T) {
+	// While work is in flight elsewhere the clock stands still: a timer must
+	// not fire early just because the loop is idle.
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	var r recorder
+	release := l.HoldClock()
+	l.CallLater(time.Second, func() { r.add("timer@%v", l.Time()); l.Stop() })
+	go func() {
+		l.CallSoonThreadsafe(func() {
+			r.add("work done@%v", l.Time())
+			release()
+		})
+	}()
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	r.check(t, "work done@0s", "timer@1s")
+}
+
+func TestDeadlockNeverWithPendingTimer(t *testing.T) {
+	got := run(t, func(ctx context.Context) (string, error) {
+		f := asyncio.CreateFuture[string](ctx)
+		l, _ := asyncio.GetRunningLoop(ctx)
+		l.CallLater(time.Hour, func() { f.SetResult("late") })
+		return asyncio.Await(ctx, f)
+	})
+	if got != "late" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestRealClockWaitsForOtherGoroutines(t *testing.T) {
+	// With the real clock, an idle loop is not a deadlock: a goroutine may
+	// still resolve the future.
+	v, err := asyncio.Run(func(ctx context.Context) (string, error) {
+		f := asyncio.CreateFuture[string](ctx)
+		l, _ := asyncio.GetRunningLoop(ctx)
+		go l.CallSoonThreadsafe(func() { f.SetResult("from a goroutine") })
+		return asyncio.Await(ctx, f)
+	})
+	if err != nil || v != "from a goroutine" {
+		t.Errorf("Run = %q, %v", v, err)
+	}
+}
+
+func TestIdleCoroutinesAreReusedAndTrimmed(t *testing.T) {
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	const n = 3000
+	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		tasks := make([]asyncio.Awaitable[int], n)
+		for i := range tasks {
+			tasks[i] = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				return i, asyncio.Sleep(ctx, 0)
+			})
+		}
+		_, err := asyncio.Gather(ctx, tasks...)
+		return 0, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.IdleCoros(); got != n {
+		t.Errorf("%d idle coroutines after %d tasks finished, want all kept while busy", got, n)
+	}
+	l.TrimIdleCoros()
+	if got := l.IdleCoros(); got != 1024 {
+		t.Errorf("%d idle coroutines after trimming, want 1024", got)
+	}
+}

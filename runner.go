@@ -1,0 +1,86 @@
+package asyncio
+
+import (
+	"context"
+	"fmt"
+)
+
+// Run makes a loop, runs main on it as the main task (Task-1) until main
+// returns, and returns main's result: the Go form of asyncio.run. Then it
+// cancels the tasks still pending and waits for them, and closes the loop,
+// so that no goroutine outlives it. Errors that no one retrieved, and tasks
+// that could not be stopped, are reported to the exception handler.
+//
+// Under WithVirtualClock, if main can never complete because every task is
+// blocked, Run returns an error matching ErrDeadlock that names them.
+func Run[T any](main func(ctx context.Context) (T, error), opts ...Option) (T, error) {
+	l := NewLoop(opts...)
+	v, err := RunUntilComplete(l, main)
+	if serr := l.shutdown(); serr != nil {
+		l.report(&Exception{Message: "tasks still pending when Run returned", Err: serr})
+	}
+	l.Close()
+	return v, err
+}
+
+// RunUntilComplete runs main as a new task on l, and runs the loop until
+// main returns; it returns main's result. Tasks that main started and did
+// not wait for stay on the loop, and go on with the next run. main runs on
+// the calling goroutine.
+//
+// It returns ErrLoopClosed or ErrLoopRunning if the loop cannot run. If the
+// loop cannot go on before main returns, main is unwound (its deferred calls
+// run) and RunUntilComplete returns why: an error matching ErrDeadlock under
+// WithVirtualClock when no task can make progress, or an error saying that
+// Stop was called.
+func RunUntilComplete[T any](l *Loop, main func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	if err := l.begin(); err != nil {
+		return zero, err
+	}
+	defer l.end()
+	tk := &Task[T]{fn: main}
+	l.initTask(&tk.t, tk, nil, funcPC(main), nil)
+	tk.t.inline = true
+	l.ready.push(&tk.t) // main starts in its turn, after what is already scheduled
+	l.runMain(&tk.t)
+	return tk.Result()
+}
+
+// runMain runs the inline main task t until it returns or is unwound.
+func (l *Loop) runMain(t *task) {
+	defer func() {
+		if p := recover(); p != nil {
+			u, ok := p.(unwind)
+			if !ok {
+				panic(p)
+			}
+			if t.fb.state == statePending {
+				t.body.fail(u.err)
+			}
+		}
+	}()
+	l.runInline(t)
+	t.body.runBody()
+	l.current = nil
+}
+
+// shutdown cancels the live tasks and runs the loop until they are done.
+func (l *Loop) shutdown() error {
+	if l.live.n == 0 {
+		return nil
+	}
+	for _, t := range l.live.all() {
+		t.cancel()
+	}
+	if err := l.begin(); err != nil {
+		return err
+	}
+	defer l.end()
+	for l.live.n > 0 {
+		if err := l.iterate(); err != nil {
+			return fmt.Errorf("cancelled tasks did not finish: %w", err)
+		}
+	}
+	return nil
+}

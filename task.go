@@ -1,0 +1,434 @@
+package asyncio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/goasyncio/asyncio/internal/coro"
+)
+
+// The life of a task:
+//
+//	created ──first step──▶ running ◀──resumed── suspended (in Await or Sleep)
+//	   │                       │  └──awaits──────────▲
+//	   │ cancelled first       │ function returns or panics
+//	   ▼                       ▼
+//	cancelled              finished (result, error) or cancelled
+//
+// A new task is queued at once and starts in a later iteration. While it
+// runs it is the loop's current task; when it awaits a pending future it
+// registers itself as the future's waker and suspends, and the future's
+// completion puts it back in the ready queue. Everything here is confined to
+// the loop's goroutine except the context part (context.go), which other
+// goroutines may use.
+//
+// Cancel asks a task to stop: a task suspended on a future cancels that
+// future, which wakes it with ErrCancelled; a sleeping task is woken at
+// once; a task already scheduled (or not started) gets ErrCancelled when it
+// next resumes (or never starts). The task ends cancelled if its function
+// returns an error matching context.Canceled; it may instead recover and
+// return normally, as an asyncio coroutine may catch CancelledError.
+
+// A task is the part of a Task that does not depend on the result type. A
+// *task is also the context.Context that the task's function receives.
+type task struct {
+	fb         futureBase
+	body       taskBody   // the *Task[T] that owns this task
+	coro       *coro.Coro // nil before the first step and for the inline task
+	inline     bool       // the main task of RunUntilComplete: runs on the loop's goroutine
+	mustCancel bool       // deliver ErrCancelled when the task next resumes
+	ctxFlags   atomic.Uint32
+	cancels    int // Cancel calls that found the task pending
+	id         uint64
+	name       string
+	pc         uintptr         // entry of the task's function, for String
+	parent     context.Context // where Value looks for keys other than the task's
+	waitingOn  *futureBase     // what the suspended task awaits
+	sleep      timer           // armed while the task sleeps
+	prev, next *task           // the loop's list of live tasks
+	extra      atomic.Pointer[taskExtra]
+}
+
+// taskBody is implemented by *Task[T]: it runs the function and records the
+// result, which needs the result type.
+type taskBody interface {
+	runBody()
+	fail(err error)
+	describe() string
+}
+
+func (t *task) loop() *Loop { return t.fb.l }
+
+// A Task runs a function as a coroutine on a loop: it is the Go form of an
+// asyncio Task wrapping a coroutine. Make one with CreateTask; Run and
+// RunUntilComplete make the main task. Its result becomes available when the
+// function returns, to Await, Result, Gather and Wait.
+//
+// A Task has the methods of a Future except SetResult and SetException, and
+// like a Future its methods must be called on the loop's goroutine. A Task
+// must not be copied.
+type Task[T any] struct {
+	t     task
+	fn    func(context.Context) (T, error)
+	value T
+}
+
+// A TaskOption configures a task made by CreateTask.
+type TaskOption interface{ apply(*task) }
+
+type taskOptionFunc func(*task)
+
+func (f taskOptionFunc) apply(t *task) { f(t) }
+
+// WithName names the task; the default name is "Task-N", where N counts the
+// tasks made on the loop, starting with the main task as Task-1.
+func WithName(name string) TaskOption {
+	return taskOptionFunc(func(t *task) { t.name = name })
+}
+
+// CreateTask schedules fn to run as a new task on the loop of the task that
+// owns ctx, and returns the task. fn starts in a later iteration, after the
+// callbacks and tasks scheduled before it; tasks start in the order they
+// were created. fn receives a context that is the new task's own: it carries
+// the values of ctx, but not its cancellation, and it is cancelled when the
+// task is cancelled or finishes.
+//
+// CreateTask panics with an error matching ErrNoRunningLoop if ctx does not
+// belong to a task of a running loop.
+func CreateTask[T any](ctx context.Context, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
+	creator := taskOf(ctx)
+	if creator == nil || !creator.loop().running.Load() {
+		panic(noLoop("CreateTask"))
+	}
+	parent := ctx
+	if ctx == context.Context(creator) {
+		parent = creator.parent // skip a level: keeps chains of tasks collectable
+	}
+	tk := &Task[T]{fn: fn}
+	creator.loop().initTask(&tk.t, tk, parent, funcPC(fn), opts)
+	creator.loop().ready.push(&tk.t)
+	return tk
+}
+
+// initTask sets up a new task and adds it to the loop's live tasks.
+func (l *Loop) initTask(t *task, body taskBody, parent context.Context, pc uintptr, opts []TaskOption) {
+	l.taskSeq++
+	t.fb.l = l
+	t.fb.task = t
+	t.body = body
+	t.id = l.taskSeq
+	t.parent = parent
+	t.pc = pc
+	t.sleep.index = -1
+	for _, o := range opts {
+		o.apply(t)
+	}
+	if l.debug {
+		t.ctxExtra().created = callerOutside()
+	}
+	l.live.add(t)
+}
+
+// Result returns the value and error of the task's function. For a
+// cancelled task the error matches ErrCancelled; for a task that panicked it
+// is a *PanicError; for a task not done yet it matches ErrInvalidState.
+func (tk *Task[T]) Result() (T, error) {
+	if tk.t.fb.state == statePending {
+		var zero T
+		return zero, errNotReady
+	}
+	tk.t.fb.retrieved = true
+	return tk.value, tk.t.fb.outcome()
+}
+
+// Done reports whether the task has finished or was cancelled.
+func (tk *Task[T]) Done() bool { return tk.t.fb.state != statePending }
+
+// Cancel asks the task to stop, and reports whether it was still pending;
+// on a done task it does nothing. The task's context is cancelled at once.
+// If the task is suspended, its Await or Sleep returns an error matching
+// ErrCancelled; when it awaits another task or future, that is cancelled
+// too, as in asyncio (Shield prevents it). A task that has not started never
+// runs. The task decides how to end: returning the error makes it cancelled.
+func (tk *Task[T]) Cancel() bool { return tk.t.cancel() }
+
+// Cancelled reports whether the task ended cancelled.
+func (tk *Task[T]) Cancelled() bool { return tk.t.fb.state == stateCancelled }
+
+// Name returns the task's name.
+func (tk *Task[T]) Name() string { return tk.t.Name() }
+
+// AddDoneCallback schedules fn(tk) with CallSoon once the task is done: at
+// once if it is done already. Callbacks are scheduled in the order they were
+// added. The returned function removes the callback if it has not been
+// scheduled yet, and reports whether it did.
+func (tk *Task[T]) AddDoneCallback(fn func(*Task[T])) (remove func() bool) {
+	return addDoneCallback(&tk.t.fb, func() { fn(tk) })
+}
+
+// String describes the task, for example
+// `<Task finished name='n1' coro=<main.func1> result="返回值">`.
+func (tk *Task[T]) String() string { return tk.describe() }
+
+func (tk *Task[T]) futBase() *futureBase { return &tk.t.fb }
+
+func (tk *Task[T]) describe() string {
+	t := &tk.t
+	state, outcome := describeOutcome(&t.fb, tk.value)
+	s := "<Task " + state + " name=" + quoteName(t.Name()) + " coro=<" + funcName(t.pc) + ">" + outcome
+	if t.fb.state == statePending {
+		if w := t.waitingFor(); w != "" {
+			s += " wait_for=" + w
+		}
+	}
+	if x := t.extra.Load(); x != nil && x.created != "" {
+		s += " created at " + x.created
+	}
+	return s + ">"
+}
+
+func quoteName(name string) string { return "'" + name + "'" }
+
+// Name returns the task's name: the one given with WithName, else "Task-N".
+func (t *task) Name() string {
+	if t.name != "" {
+		return t.name
+	}
+	return "Task-" + strconv.FormatUint(t.id, 10)
+}
+
+// waitingFor describes what a suspended task waits for.
+func (t *task) waitingFor() string {
+	switch w := t.waitingOn; {
+	case t.sleep.index >= 0:
+		return fmt.Sprintf("<sleep until %v>", t.sleep.when)
+	case w == nil:
+		return ""
+	case w.task != nil:
+		return "<Task pending name=" + quoteName(w.task.Name()) + ">"
+	default:
+		return "<Future pending>"
+	}
+}
+
+// run steps the task: it starts or resumes the task's function until the
+// function next suspends or returns.
+func (t *task) run() {
+	if t.fb.state != statePending {
+		return // a stale entry: the task was unwound while it was queued
+	}
+	l := t.loop()
+	l.current = t
+	var finished bool
+	switch {
+	case t.coro != nil:
+		finished = t.coro.Resume()
+	case t.mustCancel:
+		t.body.runBody() // cancelled before it started: finishes at once
+		finished = true
+	default:
+		t.coro = l.getCoro()
+		finished = t.coro.Start(runTask, t)
+	}
+	l.current = nil
+	if finished && t.coro != nil {
+		l.putCoro(t.coro)
+		t.coro = nil
+	}
+}
+
+func runTask(arg any) { arg.(*task).body.runBody() }
+
+// wake makes a task that awaits a future runnable again.
+func (t *task) wake(*futureBase) { t.loop().ready.push(t) }
+
+// suspend gives the loop back until the task is woken.
+func (t *task) suspend() {
+	if t.inline {
+		t.loop().runInline(t)
+		return
+	}
+	t.coro.Suspend()
+}
+
+// await suspends the task until fb, which must be pending, completes. It
+// returns ErrCancelled if the task was cancelled after fb completed but
+// before the task resumed; otherwise fb is done when it returns.
+func (t *task) await(fb *futureBase) error {
+	if fb.l != t.loop() {
+		panic(fmt.Sprintf("asyncio: task %s awaits a future of another loop", t.Name()))
+	}
+	if fb == &t.fb {
+		panic(fmt.Sprintf("asyncio: task %s awaits itself, which would never end", t.Name()))
+	}
+	fb.addWaker(t)
+	t.waitingOn = fb
+	// A task that cancelled itself cancels what it goes on to await, as
+	// asyncio does; the cancellation then wakes it.
+	if t.mustCancel && fb.cancelAwaited() {
+		t.mustCancel = false
+	}
+	t.suspend()
+	t.waitingOn = nil
+	return t.takeCancel()
+}
+
+// takeCancel consumes a pending cancellation request.
+func (t *task) takeCancel() error {
+	if t.mustCancel {
+		t.mustCancel = false
+		return ErrCancelled
+	}
+	return nil
+}
+
+// cancel implements Task.Cancel.
+func (t *task) cancel() bool {
+	if t.fb.state != statePending {
+		return false
+	}
+	t.cancels++
+	t.cancelContext()
+	l := t.loop()
+	switch {
+	case t.waitingOn != nil && t.waitingOn.cancelAwaited():
+		// The awaited future is cancelled, or the awaited task is asked to
+		// stop; either way the task wakes when it completes.
+	case t.sleep.index >= 0:
+		l.timers.remove(t.sleep.index)
+		l.ready.push(t)
+		t.mustCancel = true
+	default:
+		// Running, scheduled, or woken but not resumed yet: the request is
+		// delivered when the task next resumes.
+		t.mustCancel = true
+	}
+	return true
+}
+
+// runBody runs the task's function and records how it ended.
+func (tk *Task[T]) runBody() {
+	t := &tk.t
+	var zero T
+	fn := tk.fn
+	tk.fn = nil
+	if t.takeCancel() != nil {
+		tk.finish(zero, ErrCancelled)
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == coro.Stopped {
+				panic(p) // the loop is closing and unwinds the task
+			}
+			if u, ok := p.(unwind); ok {
+				tk.finish(zero, u.err)
+				panic(p)
+			}
+			tk.finish(zero, &PanicError{Value: p, Stack: debug.Stack()})
+		}
+	}()
+	v, err := fn(t)
+	tk.finish(v, err)
+}
+
+// fail ends a task that cannot run any more with err.
+func (tk *Task[T]) fail(err error) {
+	var zero T
+	tk.fn = nil
+	tk.finish(zero, err)
+}
+
+// finish records the outcome of the task's function and wakes its waiters.
+func (tk *Task[T]) finish(v T, err error) {
+	t := &tk.t
+	state := stateFinished
+	switch {
+	case err == nil:
+		tk.value = v
+	case isCancellation(err):
+		state = stateCancelled
+		t.fb.err = err
+	default:
+		t.fb.err = err
+		t.loop().noteFailure(tk)
+	}
+	t.cancelContext() // like an http.Request's context when its handler returns
+	t.loop().live.remove(t)
+	t.fb.complete(state)
+}
+
+// isCancellation reports whether a task that ends with err ends cancelled:
+// err matches context.Canceled and is not a panic.
+func isCancellation(err error) bool {
+	if _, ok := err.(*PanicError); ok {
+		return false
+	}
+	return errors.Is(err, context.Canceled)
+}
+
+// callerOutside returns the position of the first caller outside this
+// package, for debug reports.
+func callerOutside() string {
+	pcs := make([]uintptr, 16)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !isOwnFrame(f.Function) || !more {
+			return fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+	}
+}
+
+func isOwnFrame(fn string) bool {
+	const pkg = "github.com/goasyncio/asyncio."
+	return len(fn) > len(pkg) && fn[:len(pkg)] == pkg
+}
+
+// A taskList is the loop's list of live tasks, in creation order: what Run
+// cancels at the end and what deadlock reports name.
+type taskList struct {
+	first, last *task
+	n           int
+}
+
+func (ls *taskList) add(t *task) {
+	t.prev = ls.last
+	if ls.last != nil {
+		ls.last.next = t
+	} else {
+		ls.first = t
+	}
+	ls.last = t
+	ls.n++
+}
+
+func (ls *taskList) remove(t *task) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		ls.first = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	} else {
+		ls.last = t.prev
+	}
+	t.prev, t.next = nil, nil
+	ls.n--
+}
+
+// all returns the live tasks in creation order.
+func (ls *taskList) all() []*task {
+	ts := make([]*task, 0, ls.n)
+	for t := ls.first; t != nil; t = t.next {
+		ts = append(ts, t)
+	}
+	return ts
+}

@@ -1,0 +1,542 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+func TestTaskNames(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		a := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 1, nil })
+		b := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 2, nil }, asyncio.WithName("n1"))
+		c := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 3, nil })
+		for _, tc := range []struct{ got, want string }{{a.Name(), "Task-2"}, {b.Name(), "n1"}, {c.Name(), "Task-4"}} {
+			if tc.got != tc.want {
+				t.Errorf("Name = %q, want %q", tc.got, tc.want)
+			}
+		}
+		_, err := asyncio.Gather(ctx, a, b, c)
+		return 0, err
+	})
+}
+
+func TestMainTaskIsTask1(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		if s := fmt.Sprint(ctx); s != "asyncio.Task(Task-1)" {
+			t.Errorf("the main task's ctx prints as %q", s)
+		}
+		return 0, nil
+	})
+}
+
+func TestTasksStartInCreationOrderAfterCreatorYields(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx)
+		l.CallSoon(func() { r.add("callback scheduled first") })
+		for i := range 3 {
+			asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				r.add("task %d", i)
+				return i, nil
+			})
+		}
+		r.add("main before yielding")
+		asyncio.Sleep(ctx, 0)
+		r.add("main after one iteration")
+		return 0, nil
+	})
+	r.check(t, "main before yielding", "callback scheduled first", "task 0", "task 1", "task 2", "main after one iteration")
+}
+
+func TestSleepZeroYieldsExactlyOneIteration(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		for _, name := range []string{"a", "b"} {
+			asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				for i := range 3 {
+					r.add("%s%d", name, i)
+					asyncio.Sleep(ctx, 0)
+				}
+				return 0, nil
+			})
+		}
+		return 0, asyncio.Sleep(ctx, time.Second)
+	})
+	r.check(t, "a0", "b0", "a1", "b1", "a2", "b2")
+}
+
+func TestEqualSleepsWakeInOrder(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		var ts []asyncio.Awaitable[int]
+		for i := range 5 {
+			ts = append(ts, asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				err := asyncio.Sleep(ctx, time.Second)
+				r.add("%d@%s", i, now(ctx))
+				return i, err
+			}))
+		}
+		_, err := asyncio.Gather(ctx, ts...)
+		return 0, err
+	})
+	r.check(t, "0@1s", "1@1s", "2@1s", "3@1s", "4@1s")
+}
+
+func TestTaskString(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		ok := asyncio.CreateTask(ctx, namedWork, asyncio.WithName("n1"))
+		failed := asyncio.CreateTask(ctx, func(ctx context.Context) (string, error) { return "", errors.New("no") })
+		sleeper := asyncio.CreateTask(ctx, func(ctx context.Context) (string, error) { return "", asyncio.Sleep(ctx, time.Hour) })
+		asyncio.Sleep(ctx, 0)
+		asyncio.Await(ctx, failed)
+		cases := []struct {
+			task interface{ String() string }
+			want string
+		}{
+			{ok, `<Task finished name='n1' coro=<asyncio_test.namedWork> result="返回值">`},
+			{failed, `<Task finished name='Task-3' coro=<asyncio_test.TestTaskString.func1.1> exception="no">`},
+			{sleeper, `<Task pending name='Task-4' coro=<asyncio_test.TestTaskString.func1.2> wait_for=<sleep until 1h0m0s>>`},
+		}
+		for _, c := range cases {
+			if got := c.task.String(); got != c.want {
+				t.Errorf("String:\n got %s\nwant %s", got, c.want)
+			}
+		}
+		sleeper.Cancel()
+		asyncio.Sleep(ctx, 0)
+		want := `<Task cancelled name='Task-4' coro=<asyncio_test.TestTaskString.func1.2>>`
+		if got := sleeper.String(); got != want {
+			t.Errorf("String:\n got %s\nwant %s", got, want)
+		}
+		return 0, nil
+	})
+}
+
+func namedWork(ctx context.Context) (string, error) { return "返回值", nil }
+
+func TestTaskCancelBeforeStart(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		ran := false
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { ran = true; return 1, nil })
+		if !task.Cancel() {
+			t.Error("Cancel of a new task = false")
+		}
+		_, err := asyncio.Await(ctx, task)
+		if ran || !task.Cancelled() || !errors.Is(err, asyncio.ErrCancelled) {
+			t.Errorf("ran=%v Cancelled=%v err=%v; a task cancelled before it starts never runs", ran, task.Cancelled(), err)
+		}
+		if task.Cancel() {
+			t.Error("Cancel of a done task = true")
+		}
+		return 0, nil
+	})
+}
+
+func TestTaskCancelWhileSleeping(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var sleepErr, ctxErr error
+		var wokeAt string
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			sleepErr = asyncio.Sleep(ctx, time.Hour)
+			wokeAt, ctxErr = now(ctx), ctx.Err()
+			select {
+			case <-ctx.Done():
+			default:
+				t.Error("ctx.Done() is open in a cancelled task")
+			}
+			return 0, sleepErr
+		})
+		asyncio.Sleep(ctx, time.Second)
+		task.Cancel()
+		asyncio.Await(ctx, task)
+		if !errors.Is(sleepErr, asyncio.ErrCancelled) || ctxErr != context.Canceled || wokeAt != "1s" || !task.Cancelled() {
+			t.Errorf("Sleep = %v, ctx.Err() = %v, woke at %s, Cancelled = %v", sleepErr, ctxErr, wokeAt, task.Cancelled())
+		}
+		return 0, nil
+	})
+}
+
+func TestTaskCancelCancelsAwaitedFuture(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return asyncio.Await(ctx, f) })
+		asyncio.Sleep(ctx, 0)
+		task.Cancel()
+		asyncio.Await(ctx, task)
+		if !f.Cancelled() || !task.Cancelled() {
+			t.Errorf("future cancelled=%v, task cancelled=%v; cancelling an awaiting task cancels what it awaits", f.Cancelled(), task.Cancelled())
+		}
+		return 0, nil
+	})
+}
+
+func TestTaskCancelCancelsAwaitedTask(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		inner := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, asyncio.Sleep(ctx, time.Hour) })
+		outer := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return asyncio.Await(ctx, inner) })
+		asyncio.Sleep(ctx, 0)
+		outer.Cancel()
+		_, err := asyncio.Await(ctx, outer)
+		if !errors.Is(err, asyncio.ErrCancelled) || !inner.Cancelled() || !outer.Cancelled() {
+			t.Errorf("outer err=%v, inner cancelled=%v, outer cancelled=%v", err, inner.Cancelled(), outer.Cancelled())
+		}
+		return 0, nil
+	})
+}
+
+func TestTaskCancelCanBeRefused(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (string, error) {
+			if err := asyncio.Sleep(ctx, time.Hour); err != nil {
+				return "cleaned up after " + err.Error(), nil
+			}
+			return "slept", nil
+		})
+		asyncio.Sleep(ctx, 0)
+		task.Cancel()
+		v, err := asyncio.Await(ctx, task)
+		if v != "cleaned up after asyncio: cancelled" || err != nil || task.Cancelled() {
+			t.Errorf("got %q, %v, Cancelled=%v; a task that handles its cancellation ends finished", v, err, task.Cancelled())
+		}
+		return 0, nil
+	})
+}
+
+func TestTaskCancelItself(t *testing.T) {
+	// As in asyncio, a task that cancels itself gets ErrCancelled at its next
+	// suspension, and the future it then awaits is cancelled.
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		var self *asyncio.Task[int]
+		self = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			self.Cancel()
+			if ctx.Err() == nil {
+				t.Error("ctx not cancelled right after Cancel")
+			}
+			return asyncio.Await(ctx, f)
+		})
+		_, err := asyncio.Await(ctx, self)
+		if !errors.Is(err, asyncio.ErrCancelled) || !f.Cancelled() {
+			t.Errorf("err=%v, future cancelled=%v", err, f.Cancelled())
+		}
+		return 0, nil
+	})
+}
+
+func TestTaskCancelAfterWakeBeforeResume(t *testing.T) {
+	// The future completes, then the task is cancelled before it resumes:
+	// the cancellation wins, as in asyncio.
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return asyncio.Await(ctx, f) })
+		asyncio.Sleep(ctx, 0)
+		f.SetResult(1)
+		task.Cancel()
+		_, err := asyncio.Await(ctx, task)
+		if !errors.Is(err, asyncio.ErrCancelled) || !task.Cancelled() {
+			t.Errorf("err=%v cancelled=%v", err, task.Cancelled())
+		}
+		return 0, nil
+	})
+}
+
+func TestTaskPanicBecomesError(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			asyncio.Sleep(ctx, 0)
+			var m map[string]int
+			m["x"] = 1 // panics
+			return 0, nil
+		})
+		_, err := asyncio.Await(ctx, task)
+		var pe *asyncio.PanicError
+		if !errors.As(err, &pe) {
+			t.Fatalf("err = %v, want a *PanicError", err)
+		}
+		if !strings.Contains(string(pe.Stack), "task_test.go") || !strings.Contains(fmt.Sprintf("%+v", err), "task_test.go") {
+			t.Errorf("the panic's stack does not show where it happened:\n%s", pe.Stack)
+		}
+		var re runtime.Error
+		if !errors.As(err, &re) {
+			t.Errorf("errors.As does not reach the runtime.Error inside %v", err)
+		}
+		if task.Cancelled() {
+			t.Error("a panicked task counts as cancelled")
+		}
+		// The loop lives on.
+		return 0, asyncio.Sleep(ctx, time.Second)
+	})
+}
+
+func TestMainPanicBecomesRunError(t *testing.T) {
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) { panic("main") })
+	var pe *asyncio.PanicError
+	if !errors.As(err, &pe) || pe.Value != "main" {
+		t.Errorf("Run = %v, want a *PanicError", err)
+	}
+}
+
+func TestTaskContextEndsWithTask(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var taskCtx context.Context
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			taskCtx = ctx
+			if ctx.Err() != nil {
+				t.Error("ctx cancelled while the task runs")
+			}
+			return 0, nil
+		})
+		asyncio.Await(ctx, task)
+		if taskCtx.Err() != context.Canceled {
+			t.Errorf("ctx.Err() after the task returned = %v, want context.Canceled", taskCtx.Err())
+		}
+		<-taskCtx.Done()
+		return 0, nil
+	})
+}
+
+type ctxKey string
+
+func TestTaskContextValuesButNotCancellation(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		ctx = context.WithValue(ctx, ctxKey("user"), "ada")
+		parent, cancel := context.WithCancel(ctx)
+		task := asyncio.CreateTask(parent, func(ctx context.Context) (string, error) {
+			if err := asyncio.Sleep(ctx, time.Second); err != nil {
+				return "", err
+			}
+			v, _ := ctx.Value(ctxKey("user")).(string)
+			return v, nil
+		})
+		cancel()
+		v, err := asyncio.Await(ctx, task)
+		if v != "ada" || err != nil {
+			t.Errorf("got %q, %v; a task keeps its creator's values and outlives its cancellation", v, err)
+		}
+		return 0, nil
+	})
+}
+
+func TestDerivedContextsStartNoGoroutines(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var child context.Context
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			before := runtime.NumGoroutine()
+			for range 100 {
+				c, cancel := context.WithCancel(ctx)
+				defer cancel()
+				c, cancel = context.WithTimeout(c, time.Hour)
+				defer cancel()
+				child = c
+			}
+			if after := runtime.NumGoroutine(); after != before {
+				t.Errorf("deriving 200 contexts started %d goroutines", after-before)
+			}
+			return 0, asyncio.Sleep(ctx, time.Hour)
+		})
+		asyncio.Sleep(ctx, 0)
+		task.Cancel()
+		asyncio.Await(ctx, task)
+		if child.Err() != context.Canceled {
+			t.Errorf("derived context Err = %v after the task was cancelled", child.Err())
+		}
+		return 0, nil
+	})
+}
+
+func TestContextDoneWatchedFromAnotherGoroutine(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		seen := make(chan error)
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			go func() {
+				<-ctx.Done()
+				seen <- ctx.Err()
+			}()
+			return 0, asyncio.Sleep(ctx, time.Hour)
+		})
+		asyncio.Sleep(ctx, 0)
+		task.Cancel()
+		asyncio.Await(ctx, task)
+		if err := <-seen; err != context.Canceled {
+			t.Errorf("a goroutine watching ctx saw %v", err)
+		}
+		return 0, nil
+	})
+}
+
+func TestMisuseOutsideTaskPanics(t *testing.T) {
+	bg := context.Background()
+	cases := []struct {
+		op string
+		fn func()
+	}{
+		{"CreateTask", func() {
+			asyncio.CreateTask(bg, func(ctx context.Context) (int, error) { return 0, nil })
+		}},
+		{"Sleep", func() { asyncio.Sleep(bg, time.Second) }},
+		{"Await", func() {
+			var f *asyncio.Future[int]
+			asyncio.Await(bg, f)
+		}},
+		{"Wait", func() { asyncio.Wait(bg, nil, asyncio.AllCompleted, 0) }},
+		{"Gather", func() { asyncio.Gather[int](bg) }},
+		{"WaitFor", func() { asyncio.WaitFor[int](bg, nil, time.Second) }},
+	}
+	for _, c := range cases {
+		t.Run(c.op, func(t *testing.T) {
+			p := mustPanic(t, c.fn)
+			panicMatches(t, p, asyncio.ErrNoRunningLoop, c.op)
+		})
+	}
+	if _, err := asyncio.GetRunningLoop(bg); !errors.Is(err, asyncio.ErrNoRunningLoop) {
+		t.Errorf("GetRunningLoop = %v", err)
+	}
+}
+
+func TestCtxOfFinishedLoopPanics(t *testing.T) {
+	var saved context.Context
+	run(t, func(ctx context.Context) (int, error) { saved = ctx; return 0, nil })
+	p := mustPanic(t, func() { asyncio.Sleep(saved, 0) })
+	panicMatches(t, p, asyncio.ErrNoRunningLoop, "Sleep")
+}
+
+func TestAwaitWithAnotherTasksCtxPanics(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		mainCtx := ctx
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			p := mustPanic(t, func() { asyncio.Sleep(mainCtx, 0) })
+			panicMatches(t, p, nil, "with the ctx of task Task-1 while task Task-2 is running")
+			return 0, nil
+		})
+		_, err := asyncio.Await(ctx, task)
+		return 0, err
+	})
+}
+
+func TestAwaitFromCallbackPanics(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx)
+		var p any
+		l.CallSoon(func() { p = mustPanic(t, func() { asyncio.Sleep(ctx, 0) }) })
+		asyncio.Sleep(ctx, 0)
+		panicMatches(t, p, nil, "while a callback is running")
+		return 0, nil
+	})
+}
+
+func TestTaskAwaitingItselfPanics(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var self *asyncio.Task[int]
+		self = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return asyncio.Await(ctx, self)
+		})
+		_, err := asyncio.Await(ctx, self)
+		var pe *asyncio.PanicError
+		if !errors.As(err, &pe) || !strings.Contains(fmt.Sprint(pe.Value), "awaits itself") {
+			t.Errorf("err = %v, want a panic saying the task awaits itself", err)
+		}
+		return 0, nil
+	})
+}
+
+func TestAwaitFutureOfAnotherLoopPanics(t *testing.T) {
+	var other *asyncio.Future[int]
+	l := asyncio.NewLoop()
+	defer l.Close()
+	asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		other = asyncio.CreateFuture[int](ctx)
+		return 0, nil
+	})
+	run(t, func(ctx context.Context) (int, error) {
+		p := mustPanic(t, func() { asyncio.Await(ctx, other) })
+		panicMatches(t, p, nil, "another loop")
+		return 0, nil
+	})
+}
+
+func TestRunCancelsLeftoverTasks(t *testing.T) {
+	var r recorder
+	v := run(t, func(ctx context.Context) (string, error) {
+		for i := range 3 {
+			asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				defer r.add("task %d cleaned up", i)
+				return 0, asyncio.Sleep(ctx, time.Hour)
+			})
+		}
+		asyncio.Sleep(ctx, 0)
+		return "main done", nil
+	})
+	if v != "main done" {
+		t.Errorf("Run = %q", v)
+	}
+	r.check(t, "task 0 cleaned up", "task 1 cleaned up", "task 2 cleaned up")
+}
+
+func TestCloseDestroysPendingTasks(t *testing.T) {
+	var reports []string
+	l := asyncio.NewLoop(asyncio.WithVirtualClock(), asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
+		reports = append(reports, e.Message)
+	}))
+	cleaned := false
+	var task *asyncio.Task[int]
+	asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		task = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			defer func() { cleaned = true }()
+			return 0, asyncio.Sleep(ctx, time.Hour)
+		})
+		return 0, asyncio.Sleep(ctx, 0)
+	})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !cleaned || !task.Cancelled() {
+		t.Errorf("cleaned=%v cancelled=%v; a destroyed task is unwound and ends cancelled", cleaned, task.Cancelled())
+	}
+	if len(reports) != 1 || !strings.Contains(reports[0], "destroyed but it is pending") {
+		t.Errorf("reports = %q", reports)
+	}
+}
+
+func TestTasksContinueOnNextRun(t *testing.T) {
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	var task *asyncio.Task[string]
+	asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		task = asyncio.CreateTask(ctx, func(ctx context.Context) (string, error) {
+			return "finished later", asyncio.Sleep(ctx, time.Second)
+		})
+		return 0, nil
+	})
+	if task.Done() {
+		t.Fatal("the task finished before the loop ran it")
+	}
+	v, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (string, error) {
+		return asyncio.Await(ctx, task)
+	})
+	if v != "finished later" || err != nil {
+		t.Errorf("second run = %q, %v", v, err)
+	}
+}
+
+func TestDeadlockNamesStuckTasks(t *testing.T) {
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return asyncio.Await(ctx, f) }, asyncio.WithName("stuck"))
+		return asyncio.Await(ctx, f)
+	}, asyncio.WithVirtualClock())
+	if !errors.Is(err, asyncio.ErrDeadlock) {
+		t.Fatalf("Run = %v, want ErrDeadlock", err)
+	}
+	for _, want := range []string{"name='Task-1'", "name='stuck'", "wait_for=<Future pending>"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("deadlock report lacks %s:\n%v", want, err)
+		}
+	}
+}

@@ -1,0 +1,279 @@
+package asyncio
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ReturnWhen says when Wait returns.
+type ReturnWhen int
+
+const (
+	// FirstCompleted: as soon as any of the waiters is done.
+	FirstCompleted ReturnWhen = iota + 1
+	// FirstException: as soon as any waiter finishes with an error (a
+	// cancelled one does not count), or when all are done.
+	FirstException
+	// AllCompleted: when all waiters are done.
+	AllCompleted
+)
+
+func (w ReturnWhen) String() string {
+	switch w {
+	case FirstCompleted:
+		return "FirstCompleted"
+	case FirstException:
+		return "FirstException"
+	case AllCompleted:
+		return "AllCompleted"
+	}
+	return fmt.Sprintf("ReturnWhen(%d)", int(w))
+}
+
+// Wait suspends the task that owns ctx until the waiters in ws satisfy when,
+// or until timeout passes (timeout <= 0 means no timeout), and returns them
+// split into done and pending, each in the order of ws. It neither cancels
+// the pending ones on timeout nor looks at results: call Result on the done
+// ones. With no waiters it returns at once.
+//
+// If the task is cancelled, Wait returns the split as it stands and an error
+// matching ErrCancelled; the waiters are not cancelled. Wait returns an
+// error for an unknown when, and panics as Await does when ctx does not
+// belong to the running task, or when a waiter belongs to another loop.
+func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Duration) (done, pending []Waiter, err error) {
+	t := runningTask(ctx, "Wait")
+	if when < FirstCompleted || when > AllCompleted {
+		return nil, nil, fmt.Errorf("asyncio: Wait: unknown ReturnWhen %d; use FirstCompleted, FirstException or AllCompleted", int(when))
+	}
+	w := &waitState{when: when, outer: futureBase{l: t.loop()}}
+	for _, x := range ws {
+		fb := x.futBase()
+		checkSameLoop(t, fb, "Wait")
+		switch {
+		case fb.state == statePending:
+			w.pending++
+		case when == FirstCompleted, when == FirstException && fb.failed():
+			w.satisfied = true
+		}
+	}
+	if !w.satisfied && w.pending > 0 {
+		err = w.wait(t, ws, timeout)
+	}
+	for _, x := range ws {
+		if x.Done() {
+			done = append(done, x)
+		} else {
+			pending = append(pending, x)
+		}
+	}
+	return done, pending, err
+}
+
+// A waitState is Wait's waker: it counts completions and completes outer,
+// which the task awaits, when the condition holds.
+type waitState struct {
+	outer     futureBase
+	when      ReturnWhen
+	pending   int
+	satisfied bool
+}
+
+func (w *waitState) wake(fb *futureBase) {
+	w.pending--
+	if w.when == FirstCompleted || w.pending == 0 || (w.when == FirstException && fb.failed()) {
+		w.outer.cancel() // a no-op once outer is done; its state is not looked at
+	}
+}
+
+func (w *waitState) wait(t *task, ws []Waiter, timeout time.Duration) error {
+	for _, x := range ws {
+		if fb := x.futBase(); fb.state == statePending {
+			fb.addWaker(w)
+		}
+	}
+	var th *TimerHandle
+	if timeout > 0 {
+		th = t.loop().CallLater(timeout, func() { w.outer.cancel() })
+	}
+	cancels := t.cancels
+	err := t.await(&w.outer)
+	if th != nil {
+		th.Cancel()
+	}
+	for _, x := range ws {
+		if fb := x.futBase(); fb.state == statePending {
+			fb.removeWaker(w)
+		}
+	}
+	if err == nil && t.cancels != cancels {
+		err = ErrCancelled // the task's cancellation completed outer
+	}
+	return err
+}
+
+// Gather waits until every awaitable in aws is done and returns their values
+// in the order of aws: the Go form of asyncio.gather for awaitables of one
+// result type. If one of them fails or is cancelled, Gather returns its
+// error as soon as that happens and leaves the others running. With no
+// awaitables it returns at once.
+//
+// If the task calling Gather is cancelled, Gather cancels every awaitable
+// still pending, waits until they are done, and returns an error matching
+// ErrCancelled. Gather panics as Await does when ctx does not belong to the
+// running task, or when an awaitable belongs to another loop.
+func Gather[T any](ctx context.Context, aws ...Awaitable[T]) ([]T, error) {
+	t := runningTask(ctx, "Gather")
+	if err := gather(t, aws, true); err != nil {
+		return nil, err
+	}
+	results := make([]T, len(aws))
+	for i, aw := range aws {
+		v, err := aw.Result()
+		if err != nil {
+			return nil, err
+		}
+		results[i] = v
+	}
+	return results, nil
+}
+
+// GatherReturnErrors is Gather that collects errors instead of failing at
+// the first: it waits until every awaitable is done and returns values[i]
+// and errs[i] for aws[i], the Go form of gather(return_exceptions=True). err
+// is non-nil (matching ErrCancelled) only when the calling task is
+// cancelled; then the pending awaitables are cancelled and waited for, and
+// values and errs are still filled in.
+func GatherReturnErrors[T any](ctx context.Context, aws ...Awaitable[T]) (values []T, errs []error, err error) {
+	t := runningTask(ctx, "GatherReturnErrors")
+	err = gather(t, aws, false)
+	values = make([]T, len(aws))
+	errs = make([]error, len(aws))
+	for i, aw := range aws {
+		values[i], errs[i] = aw.Result()
+	}
+	return values, errs, err
+}
+
+// A gatherState is Gather's waker: it counts completions, remembers the
+// first error, and completes outer, which the task awaits.
+type gatherState struct {
+	outer     futureBase
+	pending   int
+	stopOnErr bool
+	firstErr  error
+}
+
+func (g *gatherState) wake(fb *futureBase) {
+	g.pending--
+	err := fb.outcome()
+	if err != nil {
+		fb.retrieved = true // Gather reports it, or was told to collect it
+	}
+	if err != nil && g.stopOnErr && g.firstErr == nil {
+		g.firstErr = err
+		g.outer.cancel()
+	}
+	if g.pending == 0 {
+		g.outer.cancel()
+	}
+}
+
+// gather waits for aws as Gather and GatherReturnErrors do. With stopOnErr
+// it returns the first error to happen.
+func gather[T any](t *task, aws []Awaitable[T], stopOnErr bool) error {
+	g := &gatherState{outer: futureBase{l: t.loop()}, stopOnErr: stopOnErr}
+	for _, aw := range aws {
+		fb := aw.futBase()
+		checkSameLoop(t, fb, "Gather")
+		if fb.state == statePending {
+			g.pending++
+			fb.addWaker(g)
+		} else if err := fb.outcome(); err != nil {
+			fb.retrieved = true
+			if stopOnErr && g.firstErr == nil {
+				g.firstErr = err
+			}
+		}
+	}
+	if g.firstErr != nil || g.pending == 0 {
+		return g.firstErr
+	}
+	cancels := t.cancels
+	if err := t.await(&g.outer); err != nil || t.cancels != cancels {
+		cancelAll(g, t, aws)
+		return ErrCancelled
+	}
+	return g.firstErr
+}
+
+// cancelAll cancels the pending awaitables of a cancelled Gather and waits
+// until they are done, unless the task is cancelled once more.
+func cancelAll[T any](g *gatherState, t *task, aws []Awaitable[T]) {
+	for _, aw := range aws {
+		if fb := aw.futBase(); fb.state == statePending {
+			fb.cancelAwaited()
+		}
+	}
+	if g.pending == 0 {
+		return
+	}
+	g.outer = futureBase{l: t.loop()}
+	g.stopOnErr = false
+	_ = t.await(&g.outer) // an error means cancelled again: stop waiting
+}
+
+// WaitFor awaits aw for at most d, and returns its result. If d passes
+// first, WaitFor cancels aw, waits until it is done, and returns an error
+// matching ErrTimeout, unless aw ended with a result after all. A d <= 0
+// times out at once unless aw is already done.
+//
+// If the calling task is cancelled, aw is cancelled too and WaitFor returns
+// an error matching ErrCancelled once aw is done. WaitFor panics as Await
+// does when ctx does not belong to the running task.
+func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, error) {
+	t := runningTask(ctx, "WaitFor")
+	fb := aw.futBase()
+	if fb.state != statePending {
+		return aw.Result()
+	}
+	checkSameLoop(t, fb, "WaitFor")
+	timedOut := false
+	expire := func() {
+		// The timer and aw's completion race only in name: both run on
+		// the loop, and a done aw is left alone.
+		if fb.state == statePending {
+			timedOut = fb.cancelAwaited()
+		}
+	}
+	var th *TimerHandle
+	if d <= 0 {
+		expire()
+	} else {
+		th = t.loop().CallLater(d, expire)
+	}
+	cancels := t.cancels
+	var err error
+	if fb.state == statePending {
+		err = t.await(fb)
+	}
+	if th != nil {
+		th.Cancel()
+	}
+	v, rerr := aw.Result()
+	switch {
+	case err != nil:
+		var zero T
+		return zero, err
+	case timedOut && fb.state == stateCancelled && t.cancels == cancels:
+		var zero T
+		return zero, ErrTimeout
+	}
+	return v, rerr
+}
+
+func checkSameLoop(t *task, fb *futureBase, op string) {
+	if fb.l != t.loop() {
+		panic(fmt.Sprintf("asyncio: %s: task %s waits for a future of another loop", op, t.Name()))
+	}
+}

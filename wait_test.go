@@ -1,0 +1,341 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+// sleeper returns a task function that sleeps d and then returns v, or
+// fails with err if err is set.
+func sleeper(d time.Duration, v int, err error) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		if serr := asyncio.Sleep(ctx, d); serr != nil {
+			return 0, serr
+		}
+		return v, err
+	}
+}
+
+var errBoom = errors.New("boom")
+
+// names returns the names of the tasks in ws.
+func names(ws []asyncio.Waiter) string {
+	var s []string
+	for _, w := range ws {
+		s = append(s, w.(interface{ Name() string }).Name())
+	}
+	return strings.Join(s, ",")
+}
+
+func TestWait(t *testing.T) {
+	cases := []struct {
+		name          string
+		when          asyncio.ReturnWhen
+		timeout       time.Duration
+		done, pending string
+		at            string
+	}{
+		{"AllCompleted", asyncio.AllCompleted, 0, "slow,fails,fast", "", "3s"},
+		{"FirstCompleted", asyncio.FirstCompleted, 0, "fast", "slow,fails", "1s"},
+		{"FirstException", asyncio.FirstException, 0, "fails,fast", "slow", "2s"},
+		{"timeout", asyncio.AllCompleted, 1500 * time.Millisecond, "fast", "slow,fails", "1.5s"},
+		{"timeout after all done", asyncio.AllCompleted, time.Hour, "slow,fails,fast", "", "3s"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, func(ctx context.Context) (int, error) {
+				ws := []asyncio.Waiter{
+					asyncio.CreateTask(ctx, sleeper(3*time.Second, 3, nil), asyncio.WithName("slow")),
+					asyncio.CreateTask(ctx, sleeper(2*time.Second, 2, errBoom), asyncio.WithName("fails")),
+					asyncio.CreateTask(ctx, sleeper(time.Second, 1, nil), asyncio.WithName("fast")),
+				}
+				done, pending, err := asyncio.Wait(ctx, ws, c.when, c.timeout)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := names(done); got != c.done {
+					t.Errorf("done = %s, want %s (in input order)", got, c.done)
+				}
+				if got := names(pending); got != c.pending {
+					t.Errorf("pending = %s, want %s", got, c.pending)
+				}
+				if got := now(ctx); got != c.at {
+					t.Errorf("Wait returned at %s, want %s", got, c.at)
+				}
+				for _, w := range pending {
+					if w.(*asyncio.Task[int]).Cancelled() {
+						t.Error("Wait cancelled a pending task")
+					}
+				}
+				return 0, nil
+			})
+		})
+	}
+}
+
+func TestWaitSatisfiedAtOnce(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		doneFut := asyncio.CreateFuture[int](ctx)
+		doneFut.SetResult(1)
+		failed := asyncio.CreateFuture[int](ctx)
+		failed.SetException(errBoom)
+		failed.Result()
+		pendingFut := asyncio.CreateFuture[int](ctx)
+		for _, c := range []struct {
+			when asyncio.ReturnWhen
+			ws   []asyncio.Waiter
+		}{
+			{asyncio.FirstCompleted, []asyncio.Waiter{pendingFut, doneFut}},
+			{asyncio.FirstException, []asyncio.Waiter{pendingFut, failed}},
+			{asyncio.AllCompleted, []asyncio.Waiter{doneFut, failed}},
+			{asyncio.AllCompleted, nil},
+		} {
+			done, pending, err := asyncio.Wait(ctx, c.ws, c.when, 0)
+			if err != nil || len(done)+len(pending) != len(c.ws) || now(ctx) != "0s" {
+				t.Errorf("%v: done=%d pending=%d err=%v at %s", c.when, len(done), len(pending), err, now(ctx))
+			}
+		}
+		return 0, nil
+	})
+}
+
+func TestWaitUnknownReturnWhen(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		_, _, err := asyncio.Wait(ctx, nil, asyncio.ReturnWhen(9), 0)
+		if err == nil || !strings.Contains(err.Error(), "ReturnWhen 9") {
+			t.Errorf("Wait with a bad ReturnWhen = %v", err)
+		}
+		return 0, nil
+	})
+}
+
+func TestWaitCancelled(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		child := asyncio.CreateTask(ctx, sleeper(time.Hour, 1, nil))
+		var waitErr error
+		waiter := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			_, _, waitErr = asyncio.Wait(ctx, []asyncio.Waiter{child}, asyncio.AllCompleted, 0)
+			return 0, waitErr
+		})
+		asyncio.Sleep(ctx, time.Second)
+		waiter.Cancel()
+		asyncio.Await(ctx, waiter)
+		if !errors.Is(waitErr, asyncio.ErrCancelled) || child.Done() {
+			t.Errorf("Wait = %v, child done = %v; a cancelled Wait leaves the waiters alone", waitErr, child.Done())
+		}
+		child.Cancel()
+		return 0, nil
+	})
+}
+
+func TestWaitDoesNotLeaveWakers(t *testing.T) {
+	// After a Wait times out, the futures it watched must not call back into
+	// it: completing them later is harmless.
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		done, _, _ := asyncio.Wait(ctx, []asyncio.Waiter{f}, asyncio.AllCompleted, time.Second)
+		if len(done) != 0 {
+			t.Error("the future is done")
+		}
+		f.SetResult(1)
+		v, err := asyncio.Await(ctx, f)
+		if v != 1 || err != nil {
+			t.Errorf("Await = %v, %v", v, err)
+		}
+		return 0, nil
+	})
+}
+
+func TestGather(t *testing.T) {
+	got := run(t, func(ctx context.Context) ([]int, error) {
+		return asyncio.Gather(ctx,
+			asyncio.CreateTask(ctx, sleeper(3*time.Second, 3, nil)),
+			asyncio.CreateTask(ctx, sleeper(time.Second, 1, nil)),
+			asyncio.CreateTask(ctx, sleeper(2*time.Second, 2, nil)))
+	})
+	if fmt.Sprint(got) != "[3 1 2]" {
+		t.Errorf("Gather = %v, want results in argument order", got)
+	}
+}
+
+func TestGatherEmpty(t *testing.T) {
+	got := run(t, func(ctx context.Context) ([]int, error) { return asyncio.Gather[int](ctx) })
+	if len(got) != 0 {
+		t.Errorf("Gather() = %v", got)
+	}
+}
+
+func TestGatherFirstErrorLeavesOthersRunning(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		slow := asyncio.CreateTask(ctx, sleeper(3*time.Second, 3, nil))
+		_, err := asyncio.Gather(ctx,
+			asyncio.CreateTask(ctx, sleeper(2*time.Second, 0, errors.New("second"))),
+			asyncio.CreateTask(ctx, sleeper(time.Second, 0, errBoom)),
+			slow)
+		if err != errBoom || now(ctx) != "1s" {
+			t.Errorf("Gather = %v at %s, want the first error to happen, at 1s", err, now(ctx))
+		}
+		v, err := asyncio.Await(ctx, slow)
+		if v != 3 || err != nil {
+			t.Errorf("the other task: %v, %v; Gather must leave it running", v, err)
+		}
+		return 0, nil
+	})
+}
+
+func TestGatherChildCancelled(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		child := asyncio.CreateTask(ctx, sleeper(time.Hour, 1, nil))
+		l, _ := asyncio.GetRunningLoop(ctx)
+		l.CallLater(time.Second, func() { child.Cancel() })
+		_, err := asyncio.Gather(ctx, child)
+		if !errors.Is(err, asyncio.ErrCancelled) {
+			t.Errorf("Gather with a cancelled child = %v", err)
+		}
+		return 0, nil
+	})
+}
+
+func TestGatherCancelledCancelsChildren(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		var children []asyncio.Awaitable[int]
+		for i := range 2 {
+			children = append(children, asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				err := asyncio.Sleep(ctx, time.Hour)
+				asyncio.Sleep(ctx, time.Second) // clean-up that takes a while
+				r.add("child %d ended at %s", i, now(ctx))
+				return 0, err
+			}))
+		}
+		gatherer := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			_, err := asyncio.Gather(ctx, children...)
+			r.add("Gather returned at %s: %v", now(ctx), err)
+			return 0, err
+		})
+		asyncio.Sleep(ctx, time.Second)
+		gatherer.Cancel()
+		_, err := asyncio.Await(ctx, gatherer)
+		if !errors.Is(err, asyncio.ErrCancelled) {
+			t.Errorf("cancelled Gather = %v", err)
+		}
+		return 0, nil
+	})
+	r.check(t, "child 0 ended at 2s", "child 1 ended at 2s", "Gather returned at 2s: asyncio: cancelled")
+}
+
+func TestGatherReturnErrors(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		cancelled := asyncio.CreateTask(ctx, sleeper(time.Hour, 0, nil))
+		cancelled.Cancel()
+		values, errs, err := asyncio.GatherReturnErrors(ctx,
+			asyncio.CreateTask(ctx, sleeper(2*time.Second, 2, nil)),
+			asyncio.CreateTask(ctx, sleeper(time.Second, 0, errBoom)),
+			cancelled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(values) != "[2 0 0]" || errs[0] != nil || errs[1] != errBoom || !errors.Is(errs[2], asyncio.ErrCancelled) {
+			t.Errorf("values=%v errs=%v", values, errs)
+		}
+		if now(ctx) != "2s" {
+			t.Errorf("returned at %s, want 2s: it waits for all", now(ctx))
+		}
+		return 0, nil
+	})
+}
+
+func TestGatherMarksErrorsRetrieved(t *testing.T) {
+	var reports int
+	handler := asyncio.WithExceptionHandler(func(*asyncio.Exception) { reports++ })
+	run(t, func(ctx context.Context) (int, error) {
+		asyncio.GatherReturnErrors(ctx, asyncio.CreateTask(ctx, sleeper(0, 0, errBoom)))
+		asyncio.Gather(ctx, asyncio.CreateTask(ctx, sleeper(0, 0, errBoom)))
+		return 0, nil
+	}, handler)
+	if reports != 0 {
+		t.Errorf("%d never-retrieved reports for errors Gather returned", reports)
+	}
+}
+
+func TestWaitFor(t *testing.T) {
+	cases := []struct {
+		name    string
+		task    func(context.Context) (int, error)
+		d       time.Duration
+		want    int
+		wantErr error
+		at      string
+	}{
+		{"in time", sleeper(time.Second, 1, nil), 2 * time.Second, 1, nil, "1s"},
+		{"error in time", sleeper(time.Second, 0, errBoom), 2 * time.Second, 0, errBoom, "1s"},
+		{"timeout", sleeper(time.Hour, 1, nil), 2 * time.Second, 0, asyncio.ErrTimeout, "2s"},
+		{"zero timeout", sleeper(time.Hour, 1, nil), 0, 0, asyncio.ErrTimeout, "0s"},
+		{"refuses cancellation", func(ctx context.Context) (int, error) {
+			asyncio.Sleep(ctx, time.Hour)
+			return 7, asyncio.Sleep(ctx, time.Second) // clean-up, then a result
+		}, 2 * time.Second, 7, nil, "3s"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, func(ctx context.Context) (int, error) {
+				task := asyncio.CreateTask(ctx, c.task)
+				v, err := asyncio.WaitFor(ctx, task, c.d)
+				if v != c.want || !errors.Is(err, c.wantErr) || now(ctx) != c.at {
+					t.Errorf("WaitFor = %v, %v at %s; want %v, %v at %s", v, err, now(ctx), c.want, c.wantErr, c.at)
+				}
+				if errors.Is(c.wantErr, asyncio.ErrTimeout) && !task.Cancelled() {
+					t.Error("WaitFor did not cancel the task that timed out")
+				}
+				return 0, nil
+			})
+		})
+	}
+}
+
+func TestErrTimeoutMatchesDeadlineExceeded(t *testing.T) {
+	if !errors.Is(asyncio.ErrTimeout, context.DeadlineExceeded) {
+		t.Error("ErrTimeout does not match context.DeadlineExceeded")
+	}
+	if !errors.Is(asyncio.ErrCancelled, context.Canceled) {
+		t.Error("ErrCancelled does not match context.Canceled")
+	}
+}
+
+func TestWaitForFuture(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		_, err := asyncio.WaitFor(ctx, f, time.Second)
+		if !errors.Is(err, asyncio.ErrTimeout) || !f.Cancelled() {
+			t.Errorf("WaitFor = %v, future cancelled = %v", err, f.Cancelled())
+		}
+		done := asyncio.CreateFuture[int](ctx)
+		done.SetResult(3)
+		if v, err := asyncio.WaitFor(ctx, done, 0); v != 3 || err != nil {
+			t.Errorf("WaitFor of a done future = %v, %v", v, err)
+		}
+		return 0, nil
+	})
+}
+
+func TestWaitForCancelledCaller(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		inner := asyncio.CreateTask(ctx, sleeper(time.Hour, 1, nil))
+		outer := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return asyncio.WaitFor(ctx, inner, 2*time.Second)
+		})
+		asyncio.Sleep(ctx, time.Second)
+		outer.Cancel()
+		_, err := asyncio.Await(ctx, outer)
+		if !errors.Is(err, asyncio.ErrCancelled) || errors.Is(err, asyncio.ErrTimeout) || !inner.Cancelled() {
+			t.Errorf("outer = %v, inner cancelled = %v", err, inner.Cancelled())
+		}
+		return 0, nil
+	})
+}
