@@ -24,7 +24,14 @@ import (
 // handed to a callback, another task or another goroutine).
 func Await[T any](ctx context.Context, aw Awaitable[T]) (T, error) {
 	t := runningTask(ctx, "Await")
-	if fb := aw.futBase(); fb.state == statePending {
+	var fb *futureBase
+	if aw != nil {
+		fb = aw.futBase()
+	}
+	if fb == nil || fb.l != t.loop() {
+		checkFuture(t, fb, "Await")
+	}
+	if fb.state == statePending {
 		if err := t.await(fb); err != nil {
 			var zero T
 			return zero, err

@@ -12,13 +12,16 @@ func (l *Loop) HoldClock() (release func()) {
 // IdleCoros returns how many finished tasks' coroutines the loop keeps.
 func (l *Loop) IdleCoros() int { return len(l.idleCoros) }
 
-// TrimIdleCoros ends idle coroutines as an idle loop does, until few enough
-// remain.
-func (l *Loop) TrimIdleCoros() {
-	for l.trimCoros() {
+// Compact gives back memory as an idle loop does, until there is nothing
+// left to give back.
+func (l *Loop) Compact() {
+	for l.compact() {
 	}
 }
 
 // FailuresKept returns how many failed futures the loop remembers, to report
 // the unretrieved ones at Close.
 func (l *Loop) FailuresKept() int { return len(l.unretrieved) }
+
+// Buffers returns the capacities of the ready queue and the timer heap.
+func (l *Loop) Buffers() (ready, timers int) { return len(l.ready.buf), cap(l.timers) }

@@ -226,7 +226,12 @@ func (f *Future[T]) String() string {
 	return "<Future " + state + outcome + ">"
 }
 
-func (f *Future[T]) futBase() *futureBase { return &f.fb }
+func (f *Future[T]) futBase() *futureBase {
+	if f == nil {
+		return nil
+	}
+	return &f.fb
+}
 
 // A doneCallback is a waker that schedules a user callback.
 type doneCallback struct {

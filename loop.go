@@ -37,7 +37,7 @@ import (
 // Unless a method says otherwise, it must be called on the goroutine that
 // runs the loop (from a task or a callback), or before the loop first runs;
 // only CallSoonThreadsafe, Time, IsRunning and IsClosed may be called from
-// any goroutine. A Loop must not be copied.
+// any goroutine. The zero Loop is not usable, and a Loop must not be copied.
 type Loop struct {
 	_ noCopy
 
@@ -410,7 +410,7 @@ func (l *Loop) block(w *idleWait) {
 	case l.debug && !w.reported:
 		wait = stuckReport - time.Since(w.since)
 	}
-	if l.trimCoros() && (wait < 0 || wait > trimPause) {
+	if l.compact() && (wait < 0 || wait > trimPause) {
 		wait = trimPause
 	}
 	var due <-chan time.Time
@@ -494,6 +494,18 @@ const (
 	trimPause     = time.Millisecond
 )
 
+// compact returns memory that a burst of work left behind, as the loop goes
+// idle: it shrinks the ready queue's and the timer heap's buffers, and ends
+// a batch of excess idle coroutines. It reports whether excess coroutines
+// remain.
+func (l *Loop) compact() bool {
+	l.ready.shrink()
+	if cap(l.timers) > 1024 && len(l.timers) < cap(l.timers)/4 {
+		l.timers = append(make(timerHeap, 0, 2*len(l.timers)), l.timers...)
+	}
+	return l.trimCoros()
+}
+
 // trimCoros ends a batch of excess idle coroutines, the least recently used
 // first, and reports whether excess ones remain.
 func (l *Loop) trimCoros() bool {
@@ -507,7 +519,11 @@ func (l *Loop) trimCoros() bool {
 	k := copy(l.idleCoros, l.idleCoros[n:])
 	clear(l.idleCoros[k:])
 	l.idleCoros = l.idleCoros[:k]
-	return len(l.idleCoros) > keepIdleCoros
+	if k <= keepIdleCoros {
+		l.idleCoros = append([]*coro.Coro(nil), l.idleCoros...) // let the big array go
+		return false
+	}
+	return true
 }
 
 // GetRunningLoop returns the loop that runs the task owning ctx, or

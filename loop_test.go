@@ -385,15 +385,15 @@ func TestRealClockWaitsForOtherGoroutines(t *testing.T) {
 	}
 }
 
-func TestIdleCoroutinesAreReusedAndTrimmed(t *testing.T) {
+func TestMemoryOfABurstIsGivenBack(t *testing.T) {
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
 	defer l.Close()
-	const n = 3000
+	const n = 10_000
 	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
 		tasks := make([]asyncio.Awaitable[int], n)
 		for i := range tasks {
 			tasks[i] = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
-				return i, asyncio.Sleep(ctx, 0)
+				return i, asyncio.Sleep(ctx, time.Second)
 			})
 		}
 		_, err := asyncio.Gather(ctx, tasks...)
@@ -402,11 +402,13 @@ func TestIdleCoroutinesAreReusedAndTrimmed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := l.IdleCoros(); got != n {
-		t.Errorf("%d idle coroutines after %d tasks finished, want all kept while busy", got, n)
+	ready, timers := l.Buffers()
+	if got := l.IdleCoros(); got != n || ready < n || timers < n {
+		t.Fatalf("after the burst: %d idle coroutines, buffers %d and %d; want all %d kept while busy", got, ready, timers, n)
 	}
-	l.TrimIdleCoros()
-	if got := l.IdleCoros(); got != 1024 {
-		t.Errorf("%d idle coroutines after trimming, want 1024", got)
+	l.Compact()
+	ready, timers = l.Buffers()
+	if got := l.IdleCoros(); got != 1024 || ready > 64 || timers > 1024 {
+		t.Errorf("after compacting: %d idle coroutines (want 1024), ready buffer %d (want <= 64), timer heap %d (want <= 1024)", got, ready, timers)
 	}
 }

@@ -39,6 +39,22 @@ func (r *ring[T]) grow() {
 	r.buf, r.head = buf, 0
 }
 
+// shrink gives back a buffer that is mostly empty after a burst.
+func (r *ring[T]) shrink() {
+	n := len(r.buf)
+	if n <= 1024 || r.size > n/4 {
+		return
+	}
+	for n > 64 && r.size <= n/4 {
+		n /= 2
+	}
+	buf := make([]T, n)
+	for i := range r.size {
+		buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+	}
+	r.buf, r.head = buf, 0
+}
+
 // clear drops every element.
 func (r *ring[T]) clear() {
 	clear(r.buf)

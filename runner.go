@@ -15,11 +15,11 @@ import (
 // blocked, Run returns an error matching ErrDeadlock that names them.
 func Run[T any](main func(ctx context.Context) (T, error), opts ...Option) (T, error) {
 	l := NewLoop(opts...)
+	defer l.Close() // also when main exits with runtime.Goexit, as t.FailNow does
 	v, err := RunUntilComplete(l, main)
 	if serr := l.shutdown(); serr != nil {
 		l.report(&Exception{Message: "tasks still pending when Run returned", Err: serr})
 	}
-	l.Close()
 	return v, err
 }
 

@@ -105,6 +105,9 @@ func CreateTask[T any](ctx context.Context, fn func(ctx context.Context) (T, err
 	if creator == nil || !creator.loop().running.Load() {
 		panic(noLoop("CreateTask"))
 	}
+	if fn == nil {
+		panic("asyncio: CreateTask with a nil function")
+	}
 	parent := ctx
 	if ctx == context.Context(creator) {
 		parent = creator.parent // skip a level: keeps chains of tasks collectable
@@ -175,7 +178,12 @@ func (tk *Task[T]) AddDoneCallback(fn func(*Task[T])) (remove func() bool) {
 // `<Task finished name='n1' coro=<main.func1> result="返回值">`.
 func (tk *Task[T]) String() string { return tk.describe() }
 
-func (tk *Task[T]) futBase() *futureBase { return &tk.t.fb }
+func (tk *Task[T]) futBase() *futureBase {
+	if tk == nil {
+		return nil
+	}
+	return &tk.t.fb
+}
 
 func (tk *Task[T]) describe() string {
 	t := &tk.t
@@ -260,9 +268,6 @@ func (t *task) suspend() {
 // returns ErrCancelled if the task was cancelled after fb completed but
 // before the task resumed; otherwise fb is done when it returns.
 func (t *task) await(fb *futureBase) error {
-	if fb.l != t.loop() {
-		panic(fmt.Sprintf("asyncio: task %s awaits a future of another loop", t.Name()))
-	}
 	if fb == &t.fb {
 		panic(fmt.Sprintf("asyncio: task %s awaits itself, which would never end", t.Name()))
 	}

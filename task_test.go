@@ -540,3 +540,49 @@ func TestDeadlockNamesStuckTasks(t *testing.T) {
 		}
 	}
 }
+
+func TestAwaitNilOrZeroFuturePanics(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var zero asyncio.Future[int]
+		cases := []struct {
+			name, want string
+			fn         func()
+		}{
+			{"nil pointer", "Await of a nil future", func() { asyncio.Await(ctx, (*asyncio.Future[int])(nil)) }},
+			{"nil interface", "Await of a nil future", func() { asyncio.Await[int](ctx, nil) }},
+			{"zero Future", "zero Future", func() { asyncio.Await(ctx, &zero) }},
+			{"nil task in Wait", "Wait of a nil future", func() {
+				asyncio.Wait(ctx, []asyncio.Waiter{(*asyncio.Task[int])(nil)}, asyncio.AllCompleted, 0)
+			}},
+			{"nil function", "nil function", func() { asyncio.CreateTask[int](ctx, nil) }},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				panicMatches(t, mustPanic(t, c.fn), nil, c.want)
+			})
+		}
+		return 0, nil
+	})
+}
+
+func TestDebugReportsSlowCallback(t *testing.T) {
+	var reports []string
+	run(t, func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx)
+		l.CallSoon(func() { time.Sleep(150 * time.Millisecond) }) // blocks the loop: a bug debug mode finds
+		return 0, asyncio.Sleep(ctx, 0)
+	}, asyncio.WithDebug(), asyncio.WithExceptionHandler(func(e *asyncio.Exception) { reports = append(reports, e.Message) }))
+	if len(reports) != 1 || !strings.Contains(reports[0], "executing <Handle") || !strings.Contains(reports[0], "took") {
+		t.Errorf("reports = %q, want one about the slow callback", reports)
+	}
+}
+
+func TestDebugRecordsWhereTasksWereCreated(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		task := asyncio.CreateTask(ctx, sleeper(time.Second, 1, nil))
+		if s := task.String(); !strings.Contains(s, "created at ") || !strings.Contains(s, "task_test.go:") {
+			t.Errorf("String = %s, want the place the task was created", s)
+		}
+		return asyncio.Await(ctx, task)
+	}, asyncio.WithDebug())
+}

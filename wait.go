@@ -48,8 +48,7 @@ func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Durati
 	}
 	w := &waitState{when: when, outer: futureBase{l: t.loop()}}
 	for _, x := range ws {
-		fb := x.futBase()
-		checkSameLoop(t, fb, "Wait")
+		fb := baseOf(t, x, "Wait")
 		switch {
 		case fb.state == statePending:
 			w.pending++
@@ -184,8 +183,7 @@ func (g *gatherState) wake(fb *futureBase) {
 func gather[T any](t *task, aws []Awaitable[T], stopOnErr bool) error {
 	g := &gatherState{outer: futureBase{l: t.loop()}, stopOnErr: stopOnErr}
 	for _, aw := range aws {
-		fb := aw.futBase()
-		checkSameLoop(t, fb, "Gather")
+		fb := baseOf(t, aw, "Gather")
 		if fb.state == statePending {
 			g.pending++
 			fb.addWaker(g)
@@ -233,11 +231,10 @@ func cancelAll[T any](g *gatherState, t *task, aws []Awaitable[T]) {
 // does when ctx does not belong to the running task.
 func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, error) {
 	t := runningTask(ctx, "WaitFor")
-	fb := aw.futBase()
+	fb := baseOf(t, aw, "WaitFor")
 	if fb.state != statePending {
 		return aw.Result()
 	}
-	checkSameLoop(t, fb, "WaitFor")
 	timedOut := false
 	expire := func() {
 		// The timer and aw's completion race only in name: both run on
@@ -272,8 +269,24 @@ func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, e
 	return v, rerr
 }
 
-func checkSameLoop(t *task, fb *futureBase, op string) {
-	if fb.l != t.loop() {
+// baseOf returns the futureBase of w after checking that t may wait for it.
+func baseOf(t *task, w Waiter, op string) *futureBase {
+	var fb *futureBase
+	if w != nil {
+		fb = w.futBase()
+	}
+	checkFuture(t, fb, op)
+	return fb
+}
+
+// checkFuture panics, naming the misuse, unless t may wait for fb.
+func checkFuture(t *task, fb *futureBase, op string) {
+	switch {
+	case fb == nil:
+		panic("asyncio: " + op + " of a nil future or task")
+	case fb.l == nil:
+		panic("asyncio: " + op + " of a zero Future; make futures with CreateFuture")
+	case fb.l != t.loop():
 		panic(fmt.Sprintf("asyncio: %s: task %s waits for a future of another loop", op, t.Name()))
 	}
 }
