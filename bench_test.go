@@ -35,6 +35,28 @@ func BenchmarkSpawn(b *testing.B) {
 	}
 }
 
+// BenchmarkSpawnCold is BenchmarkSpawn on a fresh loop per batch, so that
+// no finished task's coroutine can be reused: the first burst of a program.
+func BenchmarkSpawnCold(b *testing.B) {
+	const batch = 100_000
+	child := func(ctx context.Context) (int, error) {
+		return 1, asyncio.Sleep(ctx, 0)
+	}
+	for b.Loop() {
+		_, err := asyncio.Run(func(ctx context.Context) ([]int, error) {
+			tasks := make([]asyncio.Awaitable[int], batch)
+			for i := range tasks {
+				tasks[i] = asyncio.CreateTask(ctx, child)
+			}
+			return asyncio.Gather(ctx, tasks...)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/task")
+}
+
 // pingPong bounces a value between the calling task and a partner task
 // through a fresh future each way; ns/op is per round trip.
 func pingPong(ctx context.Context, n int) error {

@@ -162,3 +162,113 @@ func (t *task) cancelContext() {
 		a.f()
 	}
 }
+
+// A scopeCtx is the context of a Timeout or a TaskGroup: it carries its
+// parent's values and is done when its scope cancels it or when the parent
+// is done, whichever comes first. Like a task, it implements AfterFunc so
+// that contexts derived from it start no goroutine. Its methods may be
+// called from any goroutine.
+type scopeCtx struct {
+	context.Context // the parent
+	key, scope      any
+	stopParent      func() bool
+
+	mu     sync.Mutex
+	done   chan struct{}
+	err    error
+	afters map[*afterFunc]struct{}
+}
+
+// newScopeCtx returns a context under parent in which Value(key) is scope.
+func newScopeCtx(parent context.Context, key, scope any) *scopeCtx {
+	c := &scopeCtx{Context: parent, key: key, scope: scope}
+	onParentDone := func() { c.cancel(parent.Err()) }
+	var stop func() bool
+	if a, ok := parent.(afterFuncer); ok {
+		stop = a.AfterFunc(onParentDone) // a task or a scope: called at once, on the loop
+	} else {
+		stop = context.AfterFunc(parent, onParentDone)
+	}
+	c.mu.Lock()
+	c.stopParent = stop
+	c.mu.Unlock()
+	return c
+}
+
+// An afterFuncer is a context that calls functions when it is done, as tasks
+// and scopes do, without a goroutine.
+type afterFuncer interface {
+	AfterFunc(f func()) (stop func() bool)
+}
+
+func (c *scopeCtx) Value(key any) any {
+	if key == c.key {
+		return c.scope
+	}
+	return c.Context.Value(key)
+}
+
+func (c *scopeCtx) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		if c.err != nil {
+			c.done = closedChan
+		} else {
+			c.done = make(chan struct{})
+		}
+	}
+	return c.done
+}
+
+func (c *scopeCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *scopeCtx) AfterFunc(f func()) (stop func() bool) {
+	a := &afterFunc{f: f}
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		f()
+		return func() bool { return false }
+	}
+	if c.afters == nil {
+		c.afters = make(map[*afterFunc]struct{})
+	}
+	c.afters[a] = struct{}{}
+	c.mu.Unlock()
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.afters[a]
+		delete(c.afters, a)
+		return ok
+	}
+}
+
+// cancel makes the context done with err; later calls do nothing.
+func (c *scopeCtx) cancel(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	if c.done != nil {
+		close(c.done)
+	}
+	c.done = closedChan
+	afters := c.afters
+	c.afters = nil
+	stop := c.stopParent
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	for a := range afters {
+		a.f()
+	}
+}

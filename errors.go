@@ -87,3 +87,21 @@ func (e *PanicError) Format(s fmt.State, verb rune) {
 	}
 	fmt.Fprint(s, msg)
 }
+
+// ErrWouldBlock is returned by the Nowait methods of locks and semaphores
+// when the blocking form would have to wait.
+var ErrWouldBlock = errors.New("asyncio: would block")
+
+// ErrBrokenBarrier is returned by Barrier.Wait when the barrier is aborted,
+// or reset while the task waits.
+var ErrBrokenBarrier = errors.New("asyncio: barrier is broken")
+
+// ErrQueueEmpty is returned by GetNowait on an empty queue.
+var ErrQueueEmpty = errors.New("asyncio: queue is empty")
+
+// ErrQueueFull is returned by PutNowait on a full queue.
+var ErrQueueFull = errors.New("asyncio: queue is full")
+
+// ErrQueueShutDown is returned by Put on a queue that was shut down, and by
+// Get once such a queue is empty.
+var ErrQueueShutDown = errors.New("asyncio: queue is shut down")

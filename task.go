@@ -299,6 +299,18 @@ func (t *task) cancel() bool {
 	}
 	t.cancels++
 	t.cancelContext()
+	t.interrupt()
+	return true
+}
+
+// interrupt makes the task's current suspension, or its next resumption,
+// end with ErrCancelled, without cancelling its context: it is Cancel's way
+// to stop the task, and also how a Timeout or a TaskGroup stops the code
+// running inside it.
+func (t *task) interrupt() {
+	if t.fb.state != statePending {
+		return
+	}
 	l := t.loop()
 	switch {
 	case t.waitingOn != nil && t.waitingOn.cancelAwaited():
@@ -313,7 +325,6 @@ func (t *task) cancel() bool {
 		// delivered when the task next resumes.
 		t.mustCancel = true
 	}
-	return true
 }
 
 // runBody runs the task's function and records how it ended.

@@ -3,6 +3,7 @@ package asyncio
 import (
 	"context"
 	"fmt"
+	"iter"
 	"time"
 )
 
@@ -288,5 +289,106 @@ func checkFuture(t *task, fb *futureBase, op string) {
 		panic("asyncio: " + op + " of a zero Future; make futures with CreateFuture")
 	case fb.l != t.loop():
 		panic(fmt.Sprintf("asyncio: %s: task %s waits for a future of another loop", op, t.Name()))
+	}
+}
+
+// AsCompleted returns an iterator over aws in the order they complete, the
+// counterpart of asyncio.as_completed: each step suspends the task that owns
+// ctx until the next awaitable is done, and yields it; its Result does not
+// block. Awaitables already done come first, in the order of aws.
+//
+// Iteration stops early, without cancelling the awaitables left, when the
+// loop body breaks or the task is cancelled; after a cancellation ctx.Err()
+// is not nil. Each iteration panics as Await does when ctx does not belong to
+// the running task.
+func AsCompleted[T any](ctx context.Context, aws ...Awaitable[T]) iter.Seq[Awaitable[T]] {
+	return func(yield func(Awaitable[T]) bool) {
+		t := runningTask(ctx, "AsCompleted")
+		c := &completions{outer: futureBase{l: t.loop()}}
+		byBase := make(map[*futureBase]Awaitable[T], len(aws))
+		for _, aw := range aws {
+			fb := baseOf(t, aw, "AsCompleted")
+			byBase[fb] = aw
+			if fb.state == statePending {
+				fb.addWaker(c)
+				c.pending++
+			} else {
+				c.done.push(fb)
+			}
+		}
+		defer func() {
+			for fb := range byBase {
+				if fb.state == statePending {
+					fb.removeWaker(c)
+				}
+			}
+		}()
+		for c.done.len() > 0 || c.pending > 0 {
+			if c.done.len() == 0 {
+				c.outer = futureBase{l: t.loop()}
+				cancels := t.cancels
+				if err := t.await(&c.outer); err != nil || t.cancels != cancels {
+					return
+				}
+				continue
+			}
+			if !yield(byBase[c.done.pop()]) {
+				return
+			}
+		}
+	}
+}
+
+// completions is AsCompleted's waker: it queues the futures in the order
+// they complete and wakes the iterating task.
+type completions struct {
+	outer   futureBase
+	done    ring[*futureBase]
+	pending int
+}
+
+func (c *completions) wake(fb *futureBase) {
+	c.pending--
+	c.done.push(fb)
+	c.outer.cancel() // wakes the task if it waits; harmless if not
+}
+
+// Shield returns a future that completes as aw does, but whose cancellation
+// does not reach aw: the counterpart of asyncio.shield. A task that awaits
+// the shield and is cancelled stops waiting, while aw goes on. If aw is
+// cancelled, so is the shield. Shield panics as Await does when ctx does not
+// belong to the running task.
+func Shield[T any](ctx context.Context, aw Awaitable[T]) *Future[T] {
+	t := runningTask(ctx, "Shield")
+	fb := baseOf(t, aw, "Shield")
+	outer := CreateFuture[T](ctx)
+	s := &shield[T]{outer: outer, inner: aw}
+	if fb.state != statePending {
+		s.wake(fb)
+	} else {
+		fb.addWaker(s)
+	}
+	return outer
+}
+
+// A shield copies the outcome of its inner awaitable to its outer future.
+type shield[T any] struct {
+	outer *Future[T]
+	inner Awaitable[T]
+}
+
+func (s *shield[T]) wake(fb *futureBase) {
+	if s.outer.Done() {
+		fb.retrieved = true // the shield was cancelled; no one else will look
+		return
+	}
+	v, err := s.inner.Result()
+	switch {
+	case fb.state == stateCancelled:
+		s.outer.Cancel()
+	case err != nil:
+		s.outer.SetException(err)
+	default:
+		s.outer.SetResult(v)
 	}
 }

@@ -339,3 +339,88 @@ func TestWaitForCancelledCaller(t *testing.T) {
 		return 0, nil
 	})
 }
+
+func TestAsCompleted(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		done := asyncio.CreateFuture[int](ctx)
+		done.SetResult(0)
+		aws := []asyncio.Awaitable[int]{
+			asyncio.CreateTask(ctx, sleeper(3*time.Second, 3, nil)),
+			asyncio.CreateTask(ctx, sleeper(time.Second, 1, nil)),
+			done,
+			asyncio.CreateTask(ctx, sleeper(2*time.Second, 2, errBoom)),
+		}
+		for aw := range asyncio.AsCompleted(ctx, aws...) {
+			v, err := aw.Result()
+			r.add("%d %v at %s", v, err, now(ctx))
+		}
+		return 0, nil
+	})
+	r.check(t, "0 <nil> at 0s", "1 <nil> at 1s", "0 boom at 2s", "3 <nil> at 3s")
+}
+
+func TestAsCompletedBreakAndCancel(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		slow := asyncio.CreateTask(ctx, sleeper(time.Hour, 1, nil))
+		fast := asyncio.CreateTask(ctx, sleeper(time.Second, 2, nil))
+		for aw := range asyncio.AsCompleted[int](ctx, slow, fast) {
+			if v, _ := aw.Result(); v != 2 {
+				t.Errorf("first = %d", v)
+			}
+			break
+		}
+		if slow.Done() {
+			t.Error("breaking out of AsCompleted touched the others")
+		}
+		// A cancelled iterating task stops iterating.
+		iterations := 0
+		iterator := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			for range asyncio.AsCompleted[int](ctx, slow) {
+				iterations++
+			}
+			return 0, ctx.Err()
+		})
+		asyncio.Sleep(ctx, time.Second)
+		iterator.Cancel()
+		if _, err := asyncio.Await(ctx, iterator); !errors.Is(err, context.Canceled) || iterations != 0 {
+			t.Errorf("cancelled iteration: %v after %d iterations", err, iterations)
+		}
+		slow.Cancel()
+		return 0, nil
+	})
+}
+
+func TestShield(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		inner := asyncio.CreateTask(ctx, sleeper(2*time.Second, 7, nil))
+		waiter := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return asyncio.Await(ctx, asyncio.Shield(ctx, inner))
+		})
+		asyncio.Sleep(ctx, time.Second)
+		waiter.Cancel()
+		if _, err := asyncio.Await(ctx, waiter); !errors.Is(err, asyncio.ErrCancelled) {
+			t.Errorf("waiter = %v", err)
+		}
+		v, err := asyncio.Await(ctx, inner)
+		if v != 7 || err != nil || now(ctx) != "2s" {
+			t.Errorf("shielded task = %v, %v at %s; it must go on", v, err, now(ctx))
+		}
+		// A shield mirrors its inner's outcome.
+		failed := asyncio.CreateTask(ctx, sleeper(0, 0, errBoom))
+		if _, err := asyncio.Await(ctx, asyncio.Shield(ctx, failed)); err != errBoom {
+			t.Errorf("shield of a failing task = %v", err)
+		}
+		cancelled := asyncio.CreateTask(ctx, sleeper(time.Hour, 0, nil))
+		cancelled.Cancel()
+		if _, err := asyncio.Await(ctx, asyncio.Shield(ctx, cancelled)); !errors.Is(err, asyncio.ErrCancelled) {
+			t.Errorf("shield of a cancelled task = %v", err)
+		}
+		done := asyncio.CreateFuture[int](ctx)
+		done.SetResult(5)
+		if v, _ := asyncio.Await(ctx, asyncio.Shield(ctx, done)); v != 5 {
+			t.Errorf("shield of a done future = %v", v)
+		}
+		return 0, nil
+	})
+}

@@ -1,0 +1,115 @@
+package asyncio
+
+import (
+	"context"
+	"time"
+)
+
+type timeoutState uint8
+
+const (
+	timeoutActive  timeoutState = iota // fn runs, the deadline is armed
+	timeoutExpired                     // the deadline passed and fn was interrupted
+	timeoutExited                      // fn returned
+)
+
+// A TimeoutScope is the deadline of a call to Timeout or TimeoutAt, which
+// the code inside can read and move; TimeoutOf finds it. Its methods must be
+// called on the loop's goroutine.
+type TimeoutScope struct {
+	_     noCopy
+	t     *task
+	when  time.Duration
+	timer *TimerHandle
+	state timeoutState
+	ctx   *scopeCtx
+}
+
+type timeoutKey struct{}
+
+// Timeout runs fn in the calling task with a deadline d from now on the
+// loop's clock, the counterpart of `async with asyncio.timeout(d)`. If the
+// deadline passes while fn runs, the task is interrupted as by Cancel, but
+// only inside fn: its pending Await or Sleep returns ErrCancelled, and the
+// ctx given to fn is done with context.DeadlineExceeded, while the task's own
+// ctx is left alone. If fn then returns an error matching ErrCancelled,
+// Timeout returns ErrTimeout; if fn returns something else, Timeout returns
+// that. A d <= 0 expires at the first await.
+//
+// If the task is cancelled from outside meanwhile, Timeout returns fn's
+// error (ErrCancelled), not ErrTimeout. Timeouts nest; the inner one that
+// expires is the one that reports ErrTimeout. Timeout panics as Await does
+// when ctx does not belong to the running task.
+func Timeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
+	t := runningTask(ctx, "Timeout")
+	return runTimeout(ctx, t, t.loop().Time()+d, fn)
+}
+
+// TimeoutAt is Timeout with a deadline given as a loop time (see Loop.Time).
+func TimeoutAt(ctx context.Context, when time.Duration, fn func(ctx context.Context) error) error {
+	return runTimeout(ctx, runningTask(ctx, "TimeoutAt"), when, fn)
+}
+
+// TimeoutOf returns the scope of the innermost Timeout or TimeoutAt that
+// ctx was made by, or nil.
+func TimeoutOf(ctx context.Context) *TimeoutScope {
+	s, _ := ctx.Value(timeoutKey{}).(*TimeoutScope)
+	return s
+}
+
+func runTimeout(ctx context.Context, t *task, when time.Duration, fn func(ctx context.Context) error) error {
+	s := &TimeoutScope{t: t}
+	s.ctx = newScopeCtx(ctx, timeoutKey{}, s)
+	s.arm(when)
+	cancels := t.cancels
+	defer s.exit() // also when fn panics
+	err := fn(s.ctx)
+	if s.state == timeoutExpired && t.cancels == cancels && isCancellation(err) {
+		return ErrTimeout
+	}
+	return err
+}
+
+// arm sets the deadline; one already past fires at the next iteration.
+func (s *TimeoutScope) arm(when time.Duration) {
+	s.when = when
+	s.timer = s.t.loop().CallAt(when, s.expire)
+}
+
+// expire interrupts the task if it is still inside fn.
+func (s *TimeoutScope) expire() {
+	if s.state != timeoutActive {
+		return
+	}
+	s.state = timeoutExpired
+	s.ctx.cancel(context.DeadlineExceeded)
+	s.t.interrupt()
+}
+
+func (s *TimeoutScope) exit() {
+	s.timer.Cancel()
+	if s.state == timeoutActive {
+		s.state = timeoutExited
+	}
+	s.ctx.cancel(context.Canceled)
+}
+
+// When returns the deadline as a loop time.
+func (s *TimeoutScope) When() time.Duration { return s.when }
+
+// Expired reports whether the deadline passed while fn ran.
+func (s *TimeoutScope) Expired() bool { return s.state == timeoutExpired }
+
+// Reschedule moves the deadline to loop time when; a time already past
+// expires the scope at the next iteration. It panics once the scope has
+// expired or its function has returned.
+func (s *TimeoutScope) Reschedule(when time.Duration) {
+	switch s.state {
+	case timeoutExpired:
+		panic("asyncio: Reschedule of a timeout that has expired")
+	case timeoutExited:
+		panic("asyncio: Reschedule of a timeout whose function has returned")
+	}
+	s.timer.Cancel()
+	s.arm(when)
+}

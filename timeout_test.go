@@ -1,0 +1,174 @@
+package asyncio_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+func TestTimeout(t *testing.T) {
+	cases := []struct {
+		name    string
+		d       time.Duration
+		body    func(ctx context.Context) error
+		wantErr error
+		at      string
+	}{
+		{"in time", 2 * time.Second, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Second) }, nil, "1s"},
+		{"expires", time.Second, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) }, asyncio.ErrTimeout, "1s"},
+		{"zero", 0, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) }, asyncio.ErrTimeout, "0s"},
+		{"body error", time.Second, func(ctx context.Context) error { return errBoom }, errBoom, "0s"},
+		{"body handles expiry", time.Second, func(ctx context.Context) error {
+			asyncio.Sleep(ctx, time.Hour)
+			return nil // swallowed: no timeout error
+		}, nil, "1s"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, func(ctx context.Context) (int, error) {
+				err := asyncio.Timeout(ctx, c.d, c.body)
+				if !errors.Is(err, c.wantErr) || (c.wantErr == nil && err != nil) || now(ctx) != c.at {
+					t.Errorf("Timeout = %v at %s, want %v at %s", err, now(ctx), c.wantErr, c.at)
+				}
+				if ctx.Err() != nil {
+					t.Error("the task's own ctx was cancelled by a timeout inside it")
+				}
+				// The task goes on normally after the scope.
+				return 0, asyncio.Sleep(ctx, time.Second)
+			})
+		})
+	}
+}
+
+func TestTimeoutErrorMatchesDeadlineExceeded(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var inner error
+		err := asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			asyncio.Sleep(ctx, time.Hour)
+			inner = ctx.Err()
+			return ctx.Err()
+		})
+		if inner != context.DeadlineExceeded || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("scope ctx.Err() = %v, Timeout = %v; want DeadlineExceeded", inner, err)
+		}
+		return 0, nil
+	})
+}
+
+func TestTimeoutScopeContextWatchedByGoroutine(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		seen := make(chan error, 1)
+		asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			derived, cancel := context.WithCancel(ctx)
+			defer cancel()
+			go func() {
+				<-derived.Done()
+				seen <- derived.Err()
+			}()
+			return asyncio.Sleep(ctx, time.Hour)
+		})
+		if err := <-seen; err != context.DeadlineExceeded {
+			t.Errorf("a goroutine watching a context derived from the scope saw %v", err)
+		}
+		return 0, nil
+	})
+}
+
+func TestTimeoutCancelledFromOutside(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var got error
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			got = asyncio.Timeout(ctx, time.Hour, func(ctx context.Context) error { return asyncio.Sleep(ctx, 2*time.Hour) })
+			return 0, got
+		})
+		asyncio.Sleep(ctx, time.Second)
+		task.Cancel()
+		asyncio.Await(ctx, task)
+		if !errors.Is(got, asyncio.ErrCancelled) || errors.Is(got, asyncio.ErrTimeout) {
+			t.Errorf("Timeout in a cancelled task = %v, want ErrCancelled", got)
+		}
+		return 0, nil
+	})
+}
+
+func TestTimeoutNested(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var inner error
+		outer := asyncio.Timeout(ctx, time.Hour, func(ctx context.Context) error {
+			inner = asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Minute) })
+			return asyncio.Sleep(ctx, time.Second) // the outer scope is still good
+		})
+		if !errors.Is(inner, asyncio.ErrTimeout) || outer != nil || now(ctx) != "2s" {
+			t.Errorf("inner %v, outer %v at %s", inner, outer, now(ctx))
+		}
+		outer = asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			inner = asyncio.Timeout(ctx, time.Hour, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Minute) })
+			return inner
+		})
+		if !errors.Is(outer, asyncio.ErrTimeout) || !errors.Is(inner, asyncio.ErrCancelled) || errors.Is(inner, asyncio.ErrTimeout) {
+			t.Errorf("when the outer expires: inner %v, outer %v", inner, outer)
+		}
+		return 0, nil
+	})
+}
+
+func TestTimeoutReschedule(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx)
+		err := asyncio.TimeoutAt(ctx, l.Time()+time.Second, func(ctx context.Context) error {
+			s := asyncio.TimeoutOf(ctx)
+			if s.When() != time.Second {
+				t.Errorf("When = %v", s.When())
+			}
+			s.Reschedule(l.Time() + 3*time.Second)
+			if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
+				return err
+			}
+			return asyncio.Sleep(ctx, time.Hour)
+		})
+		if !errors.Is(err, asyncio.ErrTimeout) || now(ctx) != "3s" {
+			t.Errorf("rescheduled timeout = %v at %s, want it at 3s", err, now(ctx))
+		}
+		if asyncio.TimeoutOf(ctx) != nil {
+			t.Error("TimeoutOf outside any scope is not nil")
+		}
+		return 0, nil
+	})
+}
+
+func TestTimeoutRescheduleAfterEndPanics(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var s *asyncio.TimeoutScope
+		asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			s = asyncio.TimeoutOf(ctx)
+			return nil
+		})
+		panicMatches(t, mustPanic(t, func() { s.Reschedule(time.Hour) }), nil, "has returned")
+		asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			s = asyncio.TimeoutOf(ctx)
+			return asyncio.Sleep(ctx, time.Hour)
+		})
+		panicMatches(t, mustPanic(t, func() { s.Reschedule(time.Hour) }), nil, "expired")
+		if !s.Expired() {
+			t.Error("Expired = false")
+		}
+		return 0, nil
+	})
+}
+
+func TestTimeoutCancelsAwaitedTask(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		inner := asyncio.CreateTask(ctx, sleeper(time.Hour, 1, nil))
+		err := asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			_, err := asyncio.Await(ctx, inner)
+			return err
+		})
+		if !errors.Is(err, asyncio.ErrTimeout) || !inner.Cancelled() {
+			t.Errorf("Timeout = %v, inner cancelled = %v", err, inner.Cancelled())
+		}
+		return 0, nil
+	})
+}

@@ -1,0 +1,90 @@
+package asyncio
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/goasyncio/asyncio/internal/waitq"
+)
+
+// A waitList is the FIFO list of tasks blocked on a lock, an event, a
+// semaphore, a condition or a queue. It is built on the package's exported
+// Future and Await alone, and it decides fairness for all of them: waiters
+// are woken in the order they began to wait, and a waiter woken with a grant
+// (the lock, a permit, an item, a slot) that is cancelled before it resumes
+// gets the grant reported back, so that its owner can pass it on rather
+// than lose it.
+//
+// The zero waitList is ready to use. It binds itself to the loop of its
+// first user; using it from tasks of another loop panics.
+type waitList struct {
+	list waitq.List[*Future[wakeReason]]
+	loop *Loop
+}
+
+// A wakeReason says why a waiter was woken.
+type wakeReason uint8
+
+const (
+	wakeNone    wakeReason = iota
+	wakeGranted            // it was handed what it waits for
+	wakeRecheck            // the state changed: look again
+)
+
+// check returns the task owning ctx, after checking that it is running and
+// belongs to the list's loop; op names the caller in panics.
+func (w *waitList) check(ctx context.Context, op string) *task {
+	t := runningTask(ctx, op)
+	switch {
+	case w.loop == nil:
+		w.loop = t.loop()
+	case w.loop != t.loop():
+		panic(fmt.Sprintf("asyncio: %s from a task of another loop than the one it was first used on", op))
+	}
+	return t
+}
+
+// wait blocks the task owning ctx at the back of the list until it is woken
+// and returns why. If it is cancelled instead, it returns ErrCancelled and,
+// when it had been woken just before, the reason it was woken with.
+func (w *waitList) wait(ctx context.Context) (wakeReason, error) {
+	f := CreateFuture[wakeReason](ctx)
+	n := w.list.PushBack(f)
+	r, err := Await(ctx, f)
+	w.list.Remove(n)
+	if err != nil && f.Done() && !f.Cancelled() {
+		r = f.value // woken, then cancelled before it resumed
+	}
+	return r, err
+}
+
+// wakeFirst wakes the oldest waiter that is not woken or cancelled yet, and
+// reports whether there was one.
+func (w *waitList) wakeFirst(r wakeReason) bool {
+	for n := w.list.Front(); n != nil; n = n.Next() {
+		if !n.Value.Done() {
+			n.Value.SetResult(r)
+			return true
+		}
+	}
+	return false
+}
+
+// wakeAll wakes every waiter that is not woken or cancelled yet.
+func (w *waitList) wakeAll(r wakeReason) {
+	for n := w.list.Front(); n != nil; n = n.Next() {
+		if !n.Value.Done() {
+			n.Value.SetResult(r)
+		}
+	}
+}
+
+// waiting reports whether some waiter is not woken or cancelled yet.
+func (w *waitList) waiting() bool {
+	for n := w.list.Front(); n != nil; n = n.Next() {
+		if !n.Value.Done() {
+			return true
+		}
+	}
+	return false
+}
