@@ -155,3 +155,81 @@ func BenchmarkSleepingTasks(b *testing.B) {
 		b.ReportMetric(float64(used)/n, "B/task")
 	}
 }
+
+// BenchmarkQueuePingPong bounces a value between the main task and a task
+// through two unbounded queues; ns/op is per round trip.
+func BenchmarkQueuePingPong(b *testing.B) {
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		var ping, pong asyncio.Queue[int]
+		partner := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			for {
+				v, err := ping.Get(ctx)
+				if err != nil || v < 0 {
+					return v, err
+				}
+				pong.PutNowait(v + 1)
+			}
+		})
+		for i := 0; b.Loop(); i++ {
+			ping.PutNowait(i)
+			if _, err := pong.Get(ctx); err != nil {
+				return 0, err
+			}
+		}
+		ping.PutNowait(-1)
+		return asyncio.Await(ctx, partner)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkQueuePingPongTasks is BenchmarkQueuePingPong between two tasks
+// that are not the main task.
+func BenchmarkQueuePingPongTasks(b *testing.B) {
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		var ping, pong asyncio.Queue[int]
+		b.ResetTimer()
+		partner := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			for {
+				v, err := ping.Get(ctx)
+				if err != nil || v < 0 {
+					return v, err
+				}
+				pong.PutNowait(v + 1)
+			}
+		})
+		driver := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			for i := range b.N {
+				ping.PutNowait(i)
+				if _, err := pong.Get(ctx); err != nil {
+					return 0, err
+				}
+			}
+			ping.PutNowait(-1)
+			return 0, nil
+		})
+		_, err := asyncio.Gather[int](ctx, partner, driver)
+		return 0, err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkLockUncontended acquires and releases a lock no one else wants.
+func BenchmarkLockUncontended(b *testing.B) {
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		var l asyncio.Lock
+		for b.Loop() {
+			if err := l.Acquire(ctx); err != nil {
+				return 0, err
+			}
+			l.Release()
+		}
+		return 0, nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}

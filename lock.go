@@ -22,7 +22,7 @@ type Lock struct {
 // panics as Await does when ctx does not belong to the running task.
 func (l *Lock) Acquire(ctx context.Context) error {
 	l.waiters.check(ctx, "Lock.Acquire")
-	if !l.locked && !l.waiters.waiting() {
+	if !l.locked && !l.waiters.queued() {
 		l.locked = true
 		return nil
 	}

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 // a Run error, and checks that no goroutine outlives it.
 func run[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ...asyncio.Option) T {
 	t.Helper()
-	defer goleak.VerifyNone(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // what ran before is not ours
 	opts = append([]asyncio.Option{asyncio.WithVirtualClock()}, opts...)
 	v, err := asyncio.Run(main, opts...)
 	if err != nil {

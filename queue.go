@@ -9,11 +9,13 @@ import (
 // counterpart of asyncio.Queue. A queue with a maximum size is bounded: Put
 // waits while it is full. Get waits while it is empty.
 //
-// Waiting tasks are served in the order they began to wait. When an item or
-// a slot frees up, it is promised to the first waiter, so a task that calls
-// Get or Put later cannot take it first, and a waiter that is cancelled
+// Items leave the queue in its order, and tasks blocked in Get or Put are
+// served in the order they called: when an item or a slot frees up, it is
+// promised to the first waiter, and a later Get or Put queues behind the
+// waiters, even those woken but not yet resumed. A waiter that is cancelled
 // after the promise passes it on: nothing is lost and nothing is taken
-// twice.
+// twice. The Nowait forms do not wait their turn: they succeed whenever
+// there is an item or slot that no waiter was promised.
 //
 // TaskDone and Join count items in progress, and Shutdown ends the queue, as
 // in Python 3.13.
@@ -87,7 +89,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	if q.shutdown {
 		return ErrQueueShutDown
 	}
-	if q.hasRoom() && !q.putters.waiting() {
+	if q.hasRoom() && !q.putters.queued() {
 		q.add(v)
 		return nil
 	}
@@ -104,6 +106,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 		return ErrQueueShutDown
 	}
 	q.add(v)
+	q.wakePutters() // putters that queued behind us while we were promised a slot
 	return nil
 }
 
@@ -128,7 +131,7 @@ func (q *Queue[T]) PutNowait(v T) error {
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	q.getters.check(ctx, "Queue.Get")
 	var zero T
-	if q.available() > 0 && !q.getters.waiting() {
+	if q.available() > 0 && !q.getters.queued() {
 		return q.take(), nil
 	}
 	if q.shutdown && q.available() <= 0 {
@@ -143,7 +146,9 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		q.wakeGetters() // pass on an item we were promised, or that came as we left
 		return zero, err
 	case q.available() > 0:
-		return q.take(), nil
+		v := q.take()
+		q.wakeGetters() // getters that queued behind us while we were promised an item
+		return v, nil
 	}
 	return zero, ErrQueueShutDown // woken by Shutdown, or promised an item Shutdown dropped
 }

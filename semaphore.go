@@ -30,12 +30,13 @@ func NewSemaphore(n int) *Semaphore {
 	return &Semaphore{value: n}
 }
 
-// Acquire takes a permit, waiting until one is free. It returns ErrCancelled
+// Acquire takes a permit, waiting until one is free and the tasks that
+// asked before have theirs. It returns ErrCancelled
 // if the task is cancelled while it waits; it then holds no permit. Acquire
 // panics as Await does when ctx does not belong to the running task.
 func (s *Semaphore) Acquire(ctx context.Context) error {
 	s.waiters.check(ctx, "Semaphore.Acquire")
-	if s.value > 0 && !s.waiters.waiting() {
+	if s.value > 0 && !s.waiters.queued() {
 		s.value--
 		return nil
 	}

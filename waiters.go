@@ -79,6 +79,18 @@ func (w *waitList) wakeAll(r wakeReason) {
 	}
 }
 
+// queued reports whether some task is in line: waiting, or woken and not
+// resumed yet. A task that arrives now must queue behind it to keep the
+// order in which tasks are served.
+func (w *waitList) queued() bool {
+	for n := w.list.Front(); n != nil; n = n.Next() {
+		if !n.Value.Cancelled() {
+			return true
+		}
+	}
+	return false
+}
+
 // waiting reports whether some waiter is not woken or cancelled yet.
 func (w *waitList) waiting() bool {
 	for n := w.list.Front(); n != nil; n = n.Next() {
