@@ -1,0 +1,22 @@
+package greenlet
+
+import "testing"
+
+func TestGoroutineID(t *testing.T) {
+	for name, id := range map[string]func() uintptr{
+		"goroutineID":      goroutineID,
+		"stackGoroutineID": stackGoroutineID,
+	} {
+		t.Run(name, func(t *testing.T) {
+			mine := id()
+			if mine == 0 || id() != mine {
+				t.Fatalf("unstable or zero: %v then %v", mine, id())
+			}
+			other := make(chan uintptr)
+			go func() { other <- id() }()
+			if o := <-other; o == mine {
+				t.Errorf("two live goroutines share the ID %v", o)
+			}
+		})
+	}
+}
