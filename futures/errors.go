@@ -1,0 +1,87 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ErrCancelled is the error of a cancelled future: Result returns it after
+// Cancel succeeded, or after ShutdownNow cancelled the queued work. It
+// matches context.Canceled under errors.Is.
+var ErrCancelled error = &sentinel{"futures: cancelled", context.Canceled}
+
+// ErrTimeout is returned by ResultTimeout when the future is not done in
+// time. It matches context.DeadlineExceeded under errors.Is.
+var ErrTimeout error = &sentinel{"futures: timeout", context.DeadlineExceeded}
+
+// ErrShutdown is the error of a future submitted to an executor that is
+// shut down: Submit and Call return such a future, already finished, instead
+// of panicking.
+var ErrShutdown = errors.New("futures: executor is shut down")
+
+// ErrBrokenWorker is matched by the error of a call whose worker process
+// died while it ran the call: it exited, crashed or was killed. The error's
+// text gives the process id and its exit status. Only that call fails; the
+// pool starts a new worker for the next one.
+var ErrBrokenWorker = errors.New("futures: worker process died")
+
+// ErrNotRegistered is matched by the error of a call whose function is not
+// registered in the worker process: Register ran in the calling process
+// only, typically because it was called from main or a test rather than to
+// initialize a package-level variable.
+var ErrNotRegistered = errors.New("futures: function not registered in the worker")
+
+// ErrEncoding is matched by the error of a call whose argument or result
+// cannot cross the process boundary: encoding/json cannot encode it (a
+// channel, a function, NaN, a cycle) or decode it into the declared type.
+var ErrEncoding = errors.New("futures: encoding error")
+
+// errGoexit is the error of a future whose function called runtime.Goexit,
+// as t.FailNow does.
+var errGoexit = errors.New("futures: function called runtime.Goexit")
+
+// A sentinel is an error that also matches a context package error, so that
+// code written for contexts understands it.
+type sentinel struct {
+	msg string
+	ctx error
+}
+
+func (e *sentinel) Error() string        { return e.msg }
+func (e *sentinel) Is(target error) bool { return target == e.ctx }
+
+// A PanicError is the error of a future whose function panicked. The panic
+// is recovered on the goroutine, or in the worker process, that ran the
+// function; the pool lives on.
+type PanicError struct {
+	// Value is the value passed to panic. For a call that ran in a worker
+	// process it is the value as fmt's %v prints it, a string.
+	Value any
+	// Stack is the stack of the panicking goroutine, as runtime/debug.Stack
+	// prints it.
+	Stack []byte
+}
+
+// Error returns "futures: panic: " and the panic value; the %+v verb adds
+// the stack.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("futures: panic: %v", e.Value)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is and
+// errors.As see through the panic, and nil otherwise.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// Format prints the error as Error does, and with the %+v verb adds the
+// stack of the panic.
+func (e *PanicError) Format(s fmt.State, verb rune) {
+	msg := e.Error()
+	if verb == 'v' && s.Flag('+') {
+		msg += "\n\n" + string(e.Stack)
+	}
+	fmt.Fprint(s, msg)
+}

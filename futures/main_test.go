@@ -1,0 +1,51 @@
+package futures_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/goasyncio/asyncio/futures"
+)
+
+// TestMain serves worker processes, since the process pool tests start this
+// test binary as their workers, and checks that no test leaks a goroutine.
+func TestMain(m *testing.M) {
+	futures.ServeIfWorker()
+	// Under the race detector every process sleeps a second before it
+	// exits (GORACE's atexit_sleep_ms), which would make each worker's
+	// shutdown take that long. Workers inherit this environment.
+	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	goleak.VerifyTestMain(m)
+}
+
+// mustPanic calls fn and returns the value it panicked with, failing the
+// test if it returned normally.
+func mustPanic(t *testing.T, fn func()) (p any) {
+	t.Helper()
+	defer func() { p = recover() }()
+	fn()
+	t.Fatal("did not panic")
+	return nil
+}
+
+// A gate is a function for Submit that reports on started when it begins
+// and returns once release is closed.
+type gate struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func newGate() *gate {
+	return &gate{started: make(chan struct{}, 1), release: make(chan struct{})}
+}
+
+func (g *gate) fn() (string, error) {
+	g.started <- struct{}{}
+	<-g.release
+	return "released", nil
+}
+
+func (g *gate) open() { close(g.release) }

@@ -1,0 +1,313 @@
+package futures
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"sync"
+)
+
+// A ProcessPoolExecutor runs registered functions in worker processes:
+// copies of the running program, started anew and put in worker mode by
+// ServeIfWorker, Go's counterpart of Python's "spawn" start method. Calls
+// escape the Go runtime of the caller entirely, so a crash, a leak or
+// os.Exit in the function harms only its worker.
+//
+// Workers start lazily, one per Call that finds none idle, until there are
+// maxWorkers of them; each runs one call at a time, and calls beyond that
+// wait in an unbounded queue, first in, first out. A worker that dies while
+// it runs a call (it exits, crashes or is killed) fails that call with an
+// error matching ErrBrokenWorker, is reaped, and is replaced by a new
+// process when its slot takes the next call; other calls are not affected.
+// A worker that died while idle is noticed when the next call is written
+// to it, and that call goes to a new worker instead of failing.
+// Shutdown closes each worker's connection, upon which the worker exits, and
+// reaps it.
+//
+// The pipes to the workers are passed as extra file descriptors, which
+// requires a Unix-like system. The zero ProcessPoolExecutor is ready to use,
+// with runtime.NumCPU() workers. Its methods may be called from any
+// goroutine. A ProcessPoolExecutor must not be copied after first use.
+type ProcessPoolExecutor struct {
+	_    noCopy
+	pool pool[remoteJob]
+}
+
+// NewProcessPool returns a pool of at most maxWorkers worker processes. If
+// maxWorkers <= 0 it uses runtime.NumCPU(), as Python does.
+func NewProcessPool(maxWorkers int) *ProcessPoolExecutor {
+	p := new(ProcessPoolExecutor)
+	p.pool.max = maxWorkers
+	return p
+}
+
+// Call schedules fn(arg) to run in one of p's worker processes and returns
+// a future for its results. As with Submit, the future is running when Call
+// returns if a worker slot is free, and pending in p's queue otherwise.
+//
+// The future's Result returns the function's results, or one of these
+// errors:
+//   - one matching ErrEncoding, if arg cannot be encoded (arg is encoded on
+//     the calling goroutine, and Call returns the future already failed),
+//     or if the result cannot be encoded or decoded;
+//   - one with the text of the error fn returned (its type and identity
+//     stay in the worker);
+//   - a *PanicError whose Value is the panic value's text, if fn panicked
+//     (the worker lives on);
+//   - one matching ErrBrokenWorker, if the worker died during the call;
+//   - one matching ErrNotRegistered, if the worker has no function of that
+//     name (see Register);
+//   - ErrShutdown, if p is shut down, without running anything.
+//
+// Call may be called from any goroutine. It panics if p is nil or fn is the
+// zero Func.
+func Call[A, R any](p *ProcessPoolExecutor, fn Func[A, R], arg A) *Future[R] {
+	if p == nil {
+		panic("futures: Call on a nil *ProcessPoolExecutor")
+	}
+	if fn.name == "" {
+		panic("futures: Call of a zero Func; get one from Register")
+	}
+	f := new(Future[R])
+	f.c.owned = true
+	b, err := json.Marshal(arg)
+	if err == nil && 2+len(fn.name)+len(b) > maxFrame {
+		err = errFrameTooLarge
+	}
+	if err != nil {
+		f.fail(fmt.Errorf("%w: %s: argument: %w", ErrEncoding, fn.name, err))
+		return f
+	}
+	c := &remoteCall[R]{f: f, name: fn.name, arg: b}
+	newWorker, err := p.pool.put(c, runtime.NumCPU)
+	if newWorker {
+		go p.work(c)
+	}
+	if err != nil {
+		f.fail(err)
+	}
+	return f
+}
+
+// Shutdown stops the pool from accepting calls: a later Call returns a
+// future failed with ErrShutdown. Calls made before still run, queued ones
+// included; then each worker process is told to exit and is reaped. If wait
+// is true, Shutdown returns once all of that is done, so no worker process
+// remains, not even as a zombie; if false, it returns at once and the rest
+// happens in the background.
+//
+// Calling Shutdown more than once is harmless, and Shutdown(true) after
+// Shutdown(false) or ShutdownNow waits.
+func (p *ProcessPoolExecutor) Shutdown(wait bool) {
+	p.pool.shutdown(false, wait)
+}
+
+// ShutdownNow stops the pool as Shutdown(false) does, and also cancels the
+// calls still queued: those futures end cancelled, and their done callbacks
+// run on the calling goroutine before ShutdownNow returns. Running calls
+// are not interrupted; call Shutdown(true) afterwards to wait for them and
+// for the workers to be reaped.
+func (p *ProcessPoolExecutor) ShutdownNow() {
+	p.pool.shutdown(true, false)
+}
+
+// work is the loop of one worker slot, starting with j: a goroutine that
+// owns at most one worker process at a time and runs calls on it.
+func (p *ProcessPoolExecutor) work(j remoteJob) {
+	s := p.pool.newSlot()
+	var w *worker
+	defer func() {
+		if w != nil {
+			w.close()
+		}
+		p.pool.slots.Done()
+	}()
+	for ok := true; ok; j, ok = s.take() {
+		w = runOn(w, j, s)
+	}
+}
+
+// runOn runs j on the worker w, starting one if w is nil, releases s when
+// the call is over, and returns the worker for the next call: w, or nil if
+// it died.
+func runOn(w *worker, j remoteJob, s releaser) *worker {
+	name, arg := j.request()
+	for attempt := 0; ; attempt++ {
+		if w == nil {
+			var err error
+			if w, err = startWorker(); err != nil {
+				s.release()
+				j.fail(err)
+				return nil
+			}
+		}
+		err := writeRequest(w.w, name, arg)
+		if err != nil && attempt == 0 {
+			// The worker died while idle, before it could read the
+			// request: the call is not lost, so it goes to a new worker.
+			w.kill()
+			w = nil
+			continue
+		}
+		var kind byte
+		var payload []byte
+		if err == nil {
+			kind, payload, err = readReply(w.r, &w.buf)
+		}
+		if err != nil {
+			err = fmt.Errorf("%w: pid %d: %s", ErrBrokenWorker, w.pid(), w.kill())
+			s.release()
+			j.fail(err)
+			return nil
+		}
+		s.release()
+		j.deliver(kind, payload)
+		return w
+	}
+}
+
+// A remoteJob is a call to run in a worker process.
+type remoteJob interface {
+	job
+	request() (name string, arg []byte)
+	// deliver finishes the future with the worker's reply, whose payload
+	// is valid only during the call.
+	deliver(kind byte, payload []byte)
+	fail(err error)
+}
+
+type remoteCall[R any] struct {
+	f    *Future[R]
+	name string
+	arg  []byte
+}
+
+func (c *remoteCall[R]) start() bool                        { return c.f.c.start("start") }
+func (c *remoteCall[R]) cancel()                            { c.f.Cancel() }
+func (c *remoteCall[R]) request() (name string, arg []byte) { return c.name, c.arg }
+func (c *remoteCall[R]) fail(err error)                     { c.f.fail(err) }
+
+func (c *remoteCall[R]) deliver(kind byte, payload []byte) {
+	switch kind {
+	case replyValue:
+		c.deliverValue(payload)
+	case replyError:
+		c.fail(errors.New(string(payload)))
+	case replyPanic:
+		var p panicReply
+		if err := json.Unmarshal(payload, &p); err != nil {
+			p.Value = "(unreadable panic report: " + err.Error() + ")"
+		}
+		c.fail(&PanicError{Value: p.Value, Stack: []byte(p.Stack)})
+	case replyNotRegistered:
+		c.fail(fmt.Errorf("%w: %q (call Register to initialize a package-level variable)", ErrNotRegistered, c.name))
+	case replyEncoding:
+		c.fail(fmt.Errorf("%w: %s: %s", ErrEncoding, c.name, payload))
+	default:
+		c.fail(fmt.Errorf("futures: worker sent a reply of unknown kind %d", kind))
+	}
+}
+
+// deliverValue decodes the result. A panic in an UnmarshalJSON method
+// becomes the future's error rather than killing the pool's goroutine.
+func (c *remoteCall[R]) deliverValue(payload []byte) {
+	var v R
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = &PanicError{Value: p, Stack: debug.Stack()}
+			}
+		}()
+		return json.Unmarshal(payload, &v)
+	}()
+	var pe *PanicError
+	switch {
+	case errors.As(err, &pe):
+		c.fail(err)
+	case err != nil:
+		c.fail(fmt.Errorf("%w: %s: result: %w", ErrEncoding, c.name, err))
+	default:
+		c.f.finish(v, nil, "SetResult")
+	}
+}
+
+// A worker is the pool's side of a worker process.
+type worker struct {
+	cmd   *exec.Cmd
+	req   *os.File // requests; closing it tells the worker to exit
+	reply *os.File
+	w     *bufio.Writer
+	r     *bufio.Reader
+	buf   []byte // reply frames
+}
+
+var executable = sync.OnceValues(os.Executable)
+
+// startWorker starts a worker process and waits until it serves.
+func startWorker() (*worker, error) {
+	if os.Getenv(workerEnv) != "" {
+		// Starting a worker here would start this program once more, and
+		// so on without end.
+		return nil, errors.New("futures: cannot start a worker process from a worker process that did not call ServeIfWorker; call it first in main and TestMain")
+	}
+	exe, err := executable()
+	if err != nil {
+		return nil, fmt.Errorf("futures: start worker process: %w", err)
+	}
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("futures: start worker process: %w", err)
+	}
+	replyR, replyW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return nil, fmt.Errorf("futures: start worker process: %w", err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), workerEnv+"=1")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{reqR, replyW} // workerRequestFD, workerReplyFD
+	err = cmd.Start()
+	reqR.Close() // the worker's ends; the pool keeps the others
+	replyW.Close()
+	if err != nil {
+		reqW.Close()
+		replyR.Close()
+		return nil, fmt.Errorf("futures: start worker process: %w", err)
+	}
+	w := &worker{cmd: cmd, req: reqW, reply: replyR,
+		w: bufio.NewWriter(reqW), r: bufio.NewReader(replyR)}
+	if kind, _, err := readReply(w.r, &w.buf); err != nil || kind != replyHello {
+		return nil, fmt.Errorf("%w: pid %d ended before serving calls (%s); is futures.ServeIfWorker the first call in main and TestMain?",
+			ErrBrokenWorker, w.pid(), w.kill())
+	}
+	return w, nil
+}
+
+func (w *worker) pid() int { return w.cmd.Process.Pid }
+
+// kill ends a broken worker, if it still runs, reaps it and returns how it
+// ended, such as "exit status 3" or "signal: killed". A worker that exited
+// by itself keeps its own status: killing a process that has exited but is
+// not yet reaped does nothing.
+func (w *worker) kill() string {
+	w.cmd.Process.Kill()
+	w.cmd.Wait()
+	w.req.Close()
+	w.reply.Close()
+	return w.cmd.ProcessState.String()
+}
+
+// close tells an idle worker to exit, by closing its request pipe, and reaps
+// it.
+func (w *worker) close() {
+	w.req.Close()
+	w.cmd.Wait()
+	w.reply.Close()
+}

@@ -1,0 +1,343 @@
+//go:build unix
+
+package futures_test
+
+import (
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio/futures"
+)
+
+// The functions the process pool tests call. They are registered while the
+// package is initialized, so the worker processes, which are this test
+// binary started anew, register them too.
+var (
+	square = futures.Register("test.square", func(x int) (int, error) { return x * x, nil })
+	echo   = futures.Register("test.echo", func(p point) (point, error) { return p, nil })
+	getpid = futures.Register("test.getpid", func(struct{}) (int, error) { return os.Getpid(), nil })
+	fail   = futures.Register("test.fail", func(msg string) (int, error) { return 0, errors.New(msg) })
+	boom   = futures.Register("test.panic", func(msg string) (int, error) { panic(msg) })
+	exit   = futures.Register("test.exit", func(code int) (int, error) { os.Exit(code); return 0, nil })
+	nap    = futures.Register("test.sleep", func(d time.Duration) (int, error) { time.Sleep(d); return 0, nil })
+	nan    = futures.Register("test.nan", func(struct{}) (float64, error) { return math.NaN(), nil })
+	chans  = futures.Register("test.chan", func(chan int) (int, error) { return 0, nil })
+	block  = futures.Register("test.block", blockOnFifo)
+)
+
+// parentOnly registers a function the first time a test calls it, in the
+// test process only: the workers never run that code.
+var parentOnly = sync.OnceValue(func() futures.Func[int, int] {
+	return futures.Register("test.parentOnly", func(x int) (int, error) { return x, nil })
+})
+
+// blockOnFifo returns the worker's pid once the named pipe at path has been
+// opened for writing and closed: it lets a test hold a call running and
+// release it, with no sleep.
+func blockOnFifo(path string) (int, error) {
+	f, err := os.Open(path) // waits for the writer
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	io.Copy(io.Discard, f) // until the writer closes
+	return os.Getpid(), nil
+}
+
+// A fifo is a named pipe for blockOnFifo.
+type fifo string
+
+func newFifo(t *testing.T) fifo {
+	path := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return fifo(path)
+}
+
+// release lets the call blocked on the fifo return.
+func (f fifo) release(t *testing.T) {
+	w, err := os.OpenFile(string(f), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+}
+
+type point struct {
+	X, Y  int
+	Label string
+	Tags  map[string]bool
+}
+
+// callOK runs fn(arg) on p and fails the test if it fails.
+func callOK[A, R any](t *testing.T, p *futures.ProcessPoolExecutor, fn futures.Func[A, R], arg A) R {
+	t.Helper()
+	v, err := futures.Call(p, fn, arg).Result()
+	if err != nil {
+		t.Fatalf("%s(%v): %v", fn.Name(), arg, err)
+	}
+	return v
+}
+
+func TestCallRoundTrip(t *testing.T) {
+	p := futures.NewProcessPool(2)
+	defer p.Shutdown(true)
+	if v := callOK(t, p, square, 7); v != 49 {
+		t.Errorf("square(7) = %d", v)
+	}
+	in := point{X: 1, Y: -2, Label: "ü", Tags: map[string]bool{"a": true}}
+	if out := callOK(t, p, echo, in); out.X != in.X || out.Y != in.Y || out.Label != in.Label || !out.Tags["a"] {
+		t.Errorf("echo(%v) = %v", in, out)
+	}
+}
+
+func TestCallRunsInAnotherProcess(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	if pid := callOK(t, p, getpid, struct{}{}); pid == os.Getpid() || pid <= 0 {
+		t.Errorf("the call ran in process %d; this is %d", pid, os.Getpid())
+	}
+}
+
+func TestCallStates(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	gate := newFifo(t)
+	running := futures.Call(p, block, string(gate))
+	queued := futures.Call(p, square, 3)
+	if running.State() != futures.Running || queued.State() != futures.Pending {
+		t.Errorf("states %v, %v; want running, pending", running.State(), queued.State())
+	}
+	gate.release(t)
+	if _, err := running.Result(); err != nil || running.State() != futures.Finished {
+		t.Errorf("running call: %v, %v", err, running.State())
+	}
+	if v, err := queued.Result(); v != 9 || err != nil || queued.State() != futures.Finished {
+		t.Errorf("queued call: %v, %v, %v", v, err, queued.State())
+	}
+}
+
+func TestCallReturnsFunctionErrorText(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	if _, err := futures.Call(p, fail, "disk full").Result(); err == nil || err.Error() != "disk full" {
+		t.Errorf("error %v, want the function's error text", err)
+	}
+}
+
+func TestCallPanicBecomesPanicError(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	pid := callOK(t, p, getpid, struct{}{})
+	_, err := futures.Call(p, boom, "kaboom").Result()
+	var pe *futures.PanicError
+	if !errors.As(err, &pe) || pe.Value != "kaboom" || !strings.Contains(string(pe.Stack), "process_test.go") {
+		t.Fatalf("error %#v, want a *PanicError of \"kaboom\" with the worker's stack", err)
+	}
+	if again := callOK(t, p, getpid, struct{}{}); again != pid {
+		t.Errorf("the worker was replaced after a recovered panic: %d, then %d", pid, again)
+	}
+}
+
+func TestCallUnregisteredFunction(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	_, err := futures.Call(p, parentOnly(), 1).Result()
+	if !errors.Is(err, futures.ErrNotRegistered) || !strings.Contains(err.Error(), `"test.parentOnly"`) {
+		t.Errorf("error %v, want ErrNotRegistered naming the function", err)
+	}
+}
+
+func TestCallUnencodableArgument(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	f := futures.Call(p, chans, make(chan int))
+	if f.State() != futures.Finished {
+		t.Errorf("state %v right after Call, want finished", f.State())
+	}
+	_, err := f.Result()
+	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.chan: argument: json: unsupported type") {
+		t.Errorf("error %v, want ErrEncoding about the argument", err)
+	}
+}
+
+func TestCallUnencodableResult(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	_, err := futures.Call(p, nan, struct{}{}).Result()
+	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.nan: result: json: unsupported value: NaN") {
+		t.Errorf("error %v, want ErrEncoding about the result", err)
+	}
+}
+
+func TestWorkerDeathFailsOnlyItsCall(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		kill   func(t *testing.T, p *futures.ProcessPoolExecutor, pid int) *futures.Future[int]
+		status string
+	}{
+		{"Exit", func(t *testing.T, p *futures.ProcessPoolExecutor, pid int) *futures.Future[int] {
+			return futures.Call(p, exit, 3)
+		}, "exit status 3"},
+		{"SIGKILL", func(t *testing.T, p *futures.ProcessPoolExecutor, pid int) *futures.Future[int] {
+			f := futures.Call(p, nap, time.Hour)
+			if f.State() != futures.Running {
+				t.Fatalf("the call is %v, want running", f.State())
+			}
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}, "signal: killed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := futures.NewProcessPool(1)
+			defer p.Shutdown(true)
+			pid := callOK(t, p, getpid, struct{}{})
+			dying := tc.kill(t, p, pid)
+			queued := futures.Call(p, getpid, struct{}{})
+			_, err := dying.Result()
+			if !errors.Is(err, futures.ErrBrokenWorker) || !strings.Contains(err.Error(), tc.status) {
+				t.Errorf("error %v, want ErrBrokenWorker with %q", err, tc.status)
+			}
+			next, err := queued.Result()
+			if err != nil || next == pid {
+				t.Errorf("the call after the death: pid %d, %v; want a new worker (not %d)", next, err, pid)
+			}
+			if v := callOK(t, p, square, 4); v != 16 {
+				t.Errorf("square(4) = %d on the new worker", v)
+			}
+		})
+	}
+}
+
+func TestProcessPoolShutdownReapsWorkers(t *testing.T) {
+	p := futures.NewProcessPool(2)
+	gate := newFifo(t)
+	a := futures.Call(p, block, string(gate)) // keeps one worker busy
+	pidB := callOK(t, p, getpid, struct{}{})  // so this starts another
+	gate.release(t)
+	pidA, err := a.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Shutdown(true)
+	for _, pid := range []int{pidA, pidB} {
+		// A zombie still takes signals; only a reaped process is gone.
+		if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
+			t.Errorf("worker %d after Shutdown(true): kill(0) = %v, want ESRCH", pid, err)
+		}
+	}
+}
+
+func TestCallAfterShutdown(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	p.Shutdown(true)
+	if _, err := futures.Call(p, square, 2).Result(); err != futures.ErrShutdown {
+		t.Errorf("error %v, want ErrShutdown", err)
+	}
+}
+
+func TestProcessPoolShutdownNowCancelsQueuedCalls(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	gate := newFifo(t)
+	running := futures.Call(p, block, string(gate))
+	queued := futures.Call(p, square, 2)
+	p.ShutdownNow()
+	if !queued.Cancelled() {
+		t.Errorf("queued call is %v after ShutdownNow", queued.State())
+	}
+	gate.release(t)
+	p.Shutdown(true)
+	if _, err := running.Result(); err != nil {
+		t.Errorf("running call after ShutdownNow: %v", err)
+	}
+}
+
+func TestCallCancelQueued(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	gate := newFifo(t)
+	futures.Call(p, block, string(gate))
+	queued := futures.Call(p, square, 2)
+	if !queued.Cancel() {
+		t.Fatal("Cancel of a queued call failed")
+	}
+	gate.release(t)
+	if v := callOK(t, p, square, 3); v != 9 {
+		t.Errorf("square(3) = %d after a cancelled call", v)
+	}
+}
+
+func TestZeroProcessPoolWorks(t *testing.T) {
+	var p futures.ProcessPoolExecutor
+	defer p.Shutdown(true)
+	if v := callOK(t, &p, square, 5); v != 25 {
+		t.Errorf("square(5) = %d", v)
+	}
+}
+
+func TestWorkerThatDoesNotServeStartsNoWorker(t *testing.T) {
+	// A process with the worker variable set is a worker whose main did not
+	// call ServeIfWorker; it must not start workers of its own, which would
+	// do the same, without end.
+	t.Setenv(futures.WorkerEnv, "1")
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	if _, err := futures.Call(p, square, 2).Result(); err == nil || !strings.Contains(err.Error(), "ServeIfWorker") {
+		t.Errorf("error %v, want one that names ServeIfWorker", err)
+	}
+}
+
+func TestRegisterMisusePanics(t *testing.T) {
+	for name, fn := range map[string]func(){
+		"Duplicate": func() { futures.Register("test.square", func(x int) (int, error) { return x, nil }) },
+		"EmptyName": func() { futures.Register("", func(x int) (int, error) { return x, nil }) },
+		"Nil":       func() { futures.Register[int, int]("test.nil", nil) },
+		"CallZero":  func() { futures.Call(futures.NewProcessPool(1), futures.Func[int, int]{}, 1) },
+		"CallNil":   func() { futures.Call(nil, square, 1) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			if s, _ := mustPanic(t, fn).(string); !strings.HasPrefix(s, "futures: ") {
+				t.Errorf("panic %q does not start with \"futures: \"", s)
+			}
+		})
+	}
+}
+
+func TestWorkerKilledWhileIdleIsReplacedQuietly(t *testing.T) {
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	pid := callOK(t, p, getpid, struct{}{})
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the worker is dead, a zombie that the pool has not reaped
+	// yet, with no thread left that could hold its end of the pipe. Nothing
+	// announces that, so poll /proc/PID/stat: state (field 3) and number of
+	// threads (field 20).
+	stat := "/proc/" + strconv.Itoa(pid) + "/stat"
+	for {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			t.Skipf("cannot see the worker's state: %v", err)
+		}
+		if f := strings.Fields(string(b)); len(f) > 19 && f[2] == "Z" && f[19] == "1" {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if next := callOK(t, p, getpid, struct{}{}); next == pid {
+		t.Errorf("the call ran on the dead worker %d", pid)
+	}
+}
