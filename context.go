@@ -67,10 +67,11 @@ func (t *task) markWatched() (old uint32) { return t.ctxFlags.Or(ctxWatched) }
 // A taskExtra holds what few tasks need: the state of a watched context,
 // and the creation site in debug mode.
 type taskExtra struct {
-	mu      sync.Mutex
-	done    chan struct{}
-	afters  map[*afterFunc]struct{}
-	created string
+	mu          sync.Mutex
+	done        chan struct{}
+	afters      map[*afterFunc]struct{}
+	created     string // where the task was made, in debug mode
+	suspendedAt string // where it last suspended, in debug mode
 }
 
 // ctxExtra returns the task's taskExtra, making it on first use.

@@ -25,7 +25,7 @@ func ExampleFuture_neverResolved() {
 	// Output:
 	// true
 	// asyncio: deadlock: no task can make progress and nothing can wake the loop (no callbacks, timers or executor work):
-	// 	<Task pending name='Task-1' coro=<asyncio_test.awaitForever> wait_for=<Future pending>>
+	// 	Task-1 asyncio_test.awaitForever: suspended (age 0s), awaiting a future
 }
 
 // The tutorial's §3.5, example 2: once the future has a result, awaiting it

@@ -3,7 +3,9 @@ package asyncio
 import (
 	"fmt"
 	"log"
+	"runtime"
 	"strings"
+	"weak"
 )
 
 // An Exception is a problem that the loop cannot return to any caller: a
@@ -14,7 +16,8 @@ type Exception struct {
 	Message string
 	// Err is the error involved, if any; a *PanicError for a panic.
 	Err error
-	// Future is the future or task involved, if any.
+	// Future is the future or task involved, if any. For a future that was
+	// garbage collected, it is a stand-in that prints as the future did.
 	Future Waiter
 	// Handle is the callback involved, if any.
 	Handle *Handle
@@ -59,18 +62,64 @@ func (l *Loop) report(e *Exception) {
 	h(e)
 }
 
-// noteFailure remembers a future that finished with an error, to report it
-// at Close unless its error has been retrieved by then.
-func (l *Loop) noteFailure(w Waiter) {
-	l.unretrieved = append(l.unretrieved, w)
-	if len(l.unretrieved) < l.pruneAt {
-		return
+// A failure tracks a future that finished with an error until the error is
+// retrieved or reported, as asyncio logs "Task exception was never
+// retrieved". It holds the future weakly: an error that nobody can retrieve
+// any more is reported when the future is garbage collected, and the loop
+// does not keep failed futures alive; those still alive are reported at
+// Close. A failed future's waiter slot, unused once it is done, points to
+// its failure, so that Result can mark it.
+type failure struct {
+	l         *Loop
+	retrieved bool
+	reported  bool
+	msg       string
+	err       error
+	desc      string        // the future as it was when it failed
+	get       func() Waiter // the future, or nil once it is collected
+}
+
+func (*failure) wake(*futureBase) {} // never called: the future is done
+
+// trackFailure starts tracking p, a future or task whose base fb has just
+// completed with an error.
+func trackFailure[T any](p *T, w Waiter, fb *futureBase) {
+	l := fb.l
+	rec := &failure{l: l, retrieved: fb.retrieved, err: fb.err, desc: fmt.Sprint(w),
+		msg: "Future exception was never retrieved"}
+	if fb.task != nil {
+		rec.msg = "Task exception was never retrieved"
 	}
-	// Forget the retrieved ones; amortized O(1) per failure.
+	wp := weak.Make(p)
+	rec.get = func() Waiter {
+		if v := wp.Value(); v != nil {
+			return any(v).(Waiter)
+		}
+		return nil
+	}
+	fb.waiter = rec
+	runtime.AddCleanup(p, func(rec *failure) { rec.l.CallSoonThreadsafe(rec.collected) }, rec)
+	l.unretrieved = append(l.unretrieved, rec)
+	if len(l.unretrieved) >= l.pruneAt {
+		l.pruneFailures()
+	}
+}
+
+// markRetrieved records that the error of fb was looked at.
+func (fb *futureBase) markRetrieved() {
+	fb.retrieved = true
+	if rec, ok := fb.waiter.(*failure); ok {
+		rec.retrieved = true
+	}
+}
+
+// pruneFailures forgets the failures that were retrieved or reported;
+// amortized O(1) per failure.
+func (l *Loop) pruneFailures() {
 	kept := l.unretrieved[:0]
-	for _, u := range l.unretrieved {
-		if !u.futBase().retrieved {
-			kept = append(kept, u)
+	for _, rec := range l.unretrieved {
+		if !rec.retrieved && !rec.reported {
+			kept = append(kept, rec)
 		}
 	}
 	clear(l.unretrieved[len(kept):])
@@ -78,19 +127,37 @@ func (l *Loop) noteFailure(w Waiter) {
 	l.pruneAt = max(2*len(kept), 64)
 }
 
-// reportUnretrieved reports the errors that no one looked at, as asyncio
-// logs "Task exception was never retrieved".
+// collected reports, on the loop, a failure whose future was collected.
+func (rec *failure) collected() {
+	if !rec.retrieved && !rec.reported {
+		rec.reported = true
+		rec.l.report(&Exception{Message: rec.msg, Err: rec.err, Future: &tombstone{desc: rec.desc}})
+	}
+}
+
+// A tombstone stands in an Exception for a future that was garbage
+// collected: it is done, and prints as the future did when it failed.
+type tombstone struct {
+	desc string
+	fb   futureBase
+}
+
+func (*tombstone) Done() bool             { return true }
+func (s *tombstone) String() string       { return s.desc }
+func (s *tombstone) futBase() *futureBase { s.fb.state = stateFinished; return &s.fb }
+
+// reportUnretrieved reports, at Close, the errors that no one looked at.
 func (l *Loop) reportUnretrieved() {
-	for _, w := range l.unretrieved {
-		fb := w.futBase()
-		if fb.retrieved {
+	for _, rec := range l.unretrieved {
+		if rec.retrieved || rec.reported {
 			continue
 		}
-		what := "Future"
-		if fb.task != nil {
-			what = "Task"
+		rec.reported = true
+		w := rec.get()
+		if w == nil {
+			w = &tombstone{desc: rec.desc} // collected, its clean-up not run yet
 		}
-		l.report(&Exception{Message: what + " exception was never retrieved", Err: fb.err, Future: w})
+		l.report(&Exception{Message: rec.msg, Err: rec.err, Future: w})
 	}
 	l.unretrieved = nil
 }
@@ -132,11 +199,8 @@ func (l *Loop) reportStuck() {
 	l.report(&Exception{Message: fmt.Sprintf("loop idle for %v with nothing scheduled; waiting tasks:%s", stuckReport, l.describeTasks())})
 }
 
+// describeTasks is the task dump of the loop, indented for an error text.
 func (l *Loop) describeTasks() string {
-	var b strings.Builder
-	for t := l.live.first; t != nil; t = t.next {
-		b.WriteString("\n\t")
-		b.WriteString(t.body.describe())
-	}
-	return b.String()
+	dump := strings.TrimSuffix(FormatTasks(l.Tasks()), "\n")
+	return "\n\t" + strings.ReplaceAll(dump, "\n", "\n\t")
 }

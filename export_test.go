@@ -19,8 +19,8 @@ func (l *Loop) Compact() {
 	}
 }
 
-// FailuresKept returns how many failed futures the loop remembers, to report
-// the unretrieved ones at Close.
+// FailuresKept returns how many failed futures the loop tracks, to report
+// the unretrieved ones.
 func (l *Loop) FailuresKept() int { return len(l.unretrieved) }
 
 // Buffers returns the capacities of the ready queue and the timer heap.

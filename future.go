@@ -44,7 +44,8 @@ type futureBase struct {
 	_         noCopy
 	l         *Loop
 	state     futState
-	retrieved bool // the error was seen by Result, Await or Gather
+	retrieved bool      // the error was seen by Result, Await or Gather
+	kind      awaitKind // what the future stands for, for task dumps
 	err       error
 	// waiter and more are notified when the future completes, in the order
 	// they were added; a lone waiter (the common case) needs no slice, and
@@ -180,8 +181,8 @@ func (f *Future[T]) SetException(err error) {
 	}
 	f.mustBePending("SetException")
 	f.fb.err = err
-	f.fb.l.noteFailure(f)
 	f.fb.complete(stateFinished)
+	trackFailure(f, f, &f.fb)
 }
 
 func (f *Future[T]) mustBePending(op string) {
@@ -197,7 +198,7 @@ func (f *Future[T]) Result() (T, error) {
 		var zero T
 		return zero, errNotReady
 	}
-	f.fb.retrieved = true
+	f.fb.markRetrieved()
 	return f.value, f.fb.outcome()
 }
 

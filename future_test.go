@@ -3,8 +3,11 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goasyncio/asyncio"
 )
@@ -188,9 +191,13 @@ func TestUnretrievedErrorsReportedAtClose(t *testing.T) {
 	var reports []string
 	handler := asyncio.WithExceptionHandler(func(e *asyncio.Exception) { reports = append(reports, e.Message+": "+e.Err.Error()) })
 	run(t, func(ctx context.Context) (int, error) {
-		// Reported: nobody looks at these errors.
-		asyncio.CreateFuture[int](ctx).SetException(boom)
-		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, boom })
+		// Reported: nobody looks at these errors. (They are kept alive, so
+		// that they are reported at Close rather than when collected.)
+		f := asyncio.CreateFuture[int](ctx)
+		f.SetException(boom)
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, boom })
+		defer runtime.KeepAlive(task)
+		defer runtime.KeepAlive(f)
 		// Not reported: retrieved, or cancelled, or successful.
 		seen := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, boom })
 		asyncio.Await(ctx, seen)
@@ -222,5 +229,29 @@ func TestManyRetrievedFailuresAreForgotten(t *testing.T) {
 	}
 	if n := l.FailuresKept(); n > 64 {
 		t.Errorf("the loop keeps %d failed futures whose errors were retrieved", n)
+	}
+}
+
+func TestUnretrievedErrorReportedWhenCollected(t *testing.T) {
+	// The task is dropped; once the garbage collector finds it, its error is
+	// reported, long before the loop closes.
+	var report *asyncio.Exception
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		reported := asyncio.CreateFuture[*asyncio.Exception](ctx)
+		l, _ := asyncio.GetRunningLoop(ctx)
+		l.SetExceptionHandler(func(e *asyncio.Exception) { reported.SetResult(e) })
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, errBoom }, asyncio.WithName("dropped"))
+		asyncio.Sleep(ctx, 0) // it fails
+		runtime.GC()
+		var err error
+		report, err = asyncio.WaitFor(ctx, reported, 10*time.Second)
+		return 0, err
+	})
+	if err != nil {
+		t.Fatalf("no report after the failed task was collected: %v", err)
+	}
+	if report.Message != "Task exception was never retrieved" || report.Err != errBoom ||
+		!strings.Contains(fmt.Sprint(report.Future), "name='dropped'") {
+		t.Errorf("report = %v", report)
 	}
 }

@@ -26,7 +26,7 @@ func (l *Lock) Acquire(ctx context.Context) error {
 		l.locked = true
 		return nil
 	}
-	r, err := l.waiters.wait(ctx)
+	r, err := l.waiters.wait(ctx, awaitLock)
 	if err != nil {
 		// Cancelled. If Release had already handed us the lock, pass it on;
 		// if not and the lock is free, a waiter that queued behind us while
@@ -88,7 +88,7 @@ func (e *Event) Wait(ctx context.Context) error {
 	if e.set {
 		return nil
 	}
-	_, err := e.waiters.wait(ctx)
+	_, err := e.waiters.wait(ctx, awaitEvent)
 	return err
 }
 
@@ -157,7 +157,7 @@ func (c *Condition) Wait(ctx context.Context) error {
 		panic("asyncio: Condition.Wait without holding the lock")
 	}
 	l.Release()
-	r, err := c.waiters.wait(ctx)
+	r, err := c.waiters.wait(ctx, awaitCondition)
 	if err != nil && r == wakeGranted {
 		c.waiters.wakeFirst(wakeGranted) // we were notified, but will not act on it
 	}

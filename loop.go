@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goasyncio/asyncio/futures"
 	"github.com/goasyncio/asyncio/internal/coro"
 )
 
@@ -54,12 +55,16 @@ type Loop struct {
 	external int // executor calls in flight; they hold virtual time still
 
 	idleCoros   []*coro.Coro
-	unretrieved []Waiter // futures that failed; reported at Close unless retrieved
+	unretrieved []*failure // futures that failed, until retrieved or reported
 	pruneAt     int
 	handler     func(*Exception)
 	sysTimer    *time.Timer
+	executor    futures.Executor // the default executor, made on first use
+	ownExecutor bool             // the loop made it and shuts it down
+	parent      context.Context  // WithContext's: cancels main tasks, gives them values
 
 	// Fixed at creation.
+	id      uint64 // see Loops
 	virtual bool
 	debug   bool
 	start   time.Time
@@ -105,6 +110,15 @@ func WithDebug() Option {
 	return optionFunc(func(l *Loop) { l.debug = true })
 }
 
+// WithContext ties the main task of Run and RunUntilComplete to ctx: the
+// main task's ctx carries ctx's values, and when ctx is done the main task is
+// cancelled, as Cancel does, so that Run returns once the main task has
+// handled it. This is how a program stops its loop on a signal, with a
+// context from signal.NotifyContext.
+func WithContext(ctx context.Context) Option {
+	return optionFunc(func(l *Loop) { l.parent = ctx })
+}
+
 // WithExceptionHandler sets the loop's exception handler, as
 // Loop.SetExceptionHandler does.
 func WithExceptionHandler(h func(*Exception)) Option {
@@ -118,6 +132,7 @@ func NewLoop(opts ...Option) *Loop {
 	for _, o := range opts {
 		o.apply(l)
 	}
+	l.register()
 	return l
 }
 
@@ -216,8 +231,9 @@ func (l *Loop) RunForever() error {
 // Close closes the loop. Tasks still pending are destroyed: each is reported
 // to the exception handler, unwound so that its deferred calls run, and
 // marked cancelled. Futures and tasks whose error was never retrieved are
-// reported too. Close returns ErrLoopRunning on a running loop; on a closed
-// loop it does nothing.
+// reported too. The default executor the loop made is shut down without
+// waiting for its work (see ShutdownDefaultExecutor). Close returns
+// ErrLoopRunning on a running loop; on a closed loop it does nothing.
 func (l *Loop) Close() error {
 	if l.running.Load() {
 		return ErrLoopRunning
@@ -230,9 +246,13 @@ func (l *Loop) Close() error {
 	l.closed.Store(true)
 	l.inbox = nil
 	l.mu.Unlock()
+	unregister(l.id)
 
 	l.destroyPending()
 	l.reportUnretrieved()
+	if l.ownExecutor {
+		l.executor.Shutdown(false) // Run waits for it; Close does not block
+	}
 	for _, c := range l.idleCoros {
 		c.Stop()
 	}
@@ -327,8 +347,22 @@ func (l *Loop) runEntry(r runnable) {
 	start := time.Now()
 	r.run()
 	if d := time.Since(start); d > slowCallback {
-		l.report(&Exception{Message: fmt.Sprintf("executing %v took %v", r, d.Round(time.Millisecond))})
+		l.report(&Exception{Message: slowReport(r, d.Round(time.Millisecond))})
 	}
+}
+
+// slowReport says which callback or task step held the loop for d, and
+// where.
+func slowReport(r runnable, d time.Duration) string {
+	t, ok := r.(*task)
+	if !ok {
+		return fmt.Sprintf("executing %v took %v", r, d)
+	}
+	s := fmt.Sprintf("task %s (%s) held the loop for %v", t.Name(), funcName(t.pc), d)
+	if x := t.extra.Load(); x != nil && x.suspendedAt != "" && t.fb.state == statePending {
+		s += "; it then suspended at " + x.suspendedAt
+	}
+	return s
 }
 
 // slowCallback is how long a callback or task step may hold the loop in

@@ -21,7 +21,8 @@ func TestMain(m *testing.M) {
 func run[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ...asyncio.Option) T {
 	t.Helper()
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // what ran before is not ours
-	opts = append([]asyncio.Option{asyncio.WithVirtualClock()}, opts...)
+	logReports := asyncio.WithExceptionHandler(func(e *asyncio.Exception) { t.Log(e) })
+	opts = append([]asyncio.Option{asyncio.WithVirtualClock(), logReports}, opts...)
 	v, err := asyncio.Run(main, opts...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)

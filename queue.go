@@ -93,7 +93,7 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 		q.add(v)
 		return nil
 	}
-	r, err := q.putters.wait(ctx)
+	r, err := q.putters.wait(ctx, awaitQueuePut)
 	if r == wakeGranted {
 		q.reservedPuts--
 	}
@@ -137,7 +137,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	if q.shutdown && q.available() <= 0 {
 		return zero, ErrQueueShutDown
 	}
-	r, err := q.getters.wait(ctx)
+	r, err := q.getters.wait(ctx, awaitQueueGet)
 	if r == wakeGranted {
 		q.reservedGets--
 	}

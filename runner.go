@@ -7,8 +7,9 @@ import (
 
 // Run makes a loop, runs main on it as the main task (Task-1) until main
 // returns, and returns main's result: the Go form of asyncio.run. Then it
-// cancels the tasks still pending and waits for them, and closes the loop,
-// so that no goroutine outlives it. Errors that no one retrieved, and tasks
+// cancels the tasks still pending and waits for them, waits for the work of
+// the default executor, and closes the loop, so that no goroutine outlives
+// it. Errors that no one retrieved, and tasks
 // that could not be stopped, are reported to the exception handler.
 //
 // Under WithVirtualClock, if main can never complete because every task is
@@ -20,6 +21,7 @@ func Run[T any](main func(ctx context.Context) (T, error), opts ...Option) (T, e
 	if serr := l.shutdown(); serr != nil {
 		l.report(&Exception{Message: "tasks still pending when Run returned", Err: serr})
 	}
+	l.ShutdownDefaultExecutor()
 	return v, err
 }
 
@@ -40,8 +42,16 @@ func RunUntilComplete[T any](l *Loop, main func(ctx context.Context) (T, error))
 	}
 	defer l.end()
 	tk := &Task[T]{fn: main}
-	l.initTask(&tk.t, tk, nil, funcPC(main), nil)
+	l.initTask(&tk.t, tk, l.parent, funcPC(main), nil)
 	tk.t.inline = true
+	if l.parent != nil && l.parent.Err() != nil {
+		tk.t.cancel() // main never starts
+	} else if l.parent != nil {
+		stop := context.AfterFunc(l.parent, func() {
+			l.CallSoonThreadsafe(func() { tk.t.cancel() })
+		})
+		defer stop()
+	}
 	l.ready.push(&tk.t) // main starts in its turn, after what is already scheduled
 	l.runMain(&tk.t)
 	return tk.Result()

@@ -40,7 +40,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 		s.value--
 		return nil
 	}
-	r, err := s.waiters.wait(ctx)
+	r, err := s.waiters.wait(ctx, awaitSemaphore)
 	if err != nil && r == wakeGranted {
 		s.release() // handed a permit, but cancelled before using it: pass it on
 	}

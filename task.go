@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/goasyncio/asyncio/internal/coro"
 )
@@ -45,6 +46,8 @@ type task struct {
 	ctxFlags   atomic.Uint32
 	cancels    int // Cancel calls that found the task pending
 	id         uint64
+	creator    uint64        // id of the task that created it; 0 for a main task
+	born       time.Duration // loop time when it was created
 	name       string
 	pc         uintptr         // entry of the task's function, for String
 	parent     context.Context // where Value looks for keys other than the task's
@@ -113,6 +116,7 @@ func CreateTask[T any](ctx context.Context, fn func(ctx context.Context) (T, err
 		parent = creator.parent // skip a level: keeps chains of tasks collectable
 	}
 	tk := &Task[T]{fn: fn}
+	tk.t.creator = creator.id
 	creator.loop().initTask(&tk.t, tk, parent, funcPC(fn), opts)
 	creator.loop().ready.push(&tk.t)
 	return tk
@@ -125,6 +129,7 @@ func (l *Loop) initTask(t *task, body taskBody, parent context.Context, pc uintp
 	t.fb.task = t
 	t.body = body
 	t.id = l.taskSeq
+	t.born = l.Time()
 	t.parent = parent
 	t.pc = pc
 	t.sleep.index = -1
@@ -145,7 +150,7 @@ func (tk *Task[T]) Result() (T, error) {
 		var zero T
 		return zero, errNotReady
 	}
-	tk.t.fb.retrieved = true
+	tk.t.fb.markRetrieved()
 	return tk.value, tk.t.fb.outcome()
 }
 
@@ -257,6 +262,9 @@ func (t *task) wake(*futureBase) { t.loop().ready.push(t) }
 
 // suspend gives the loop back until the task is woken.
 func (t *task) suspend() {
+	if t.loop().debug {
+		t.ctxExtra().suspendedAt = callerOutside()
+	}
 	if t.inline {
 		t.loop().runInline(t)
 		return
@@ -372,11 +380,13 @@ func (tk *Task[T]) finish(v T, err error) {
 		t.fb.err = err
 	default:
 		t.fb.err = err
-		t.loop().noteFailure(tk)
 	}
 	t.cancelContext() // like an http.Request's context when its handler returns
 	t.loop().live.remove(t)
 	t.fb.complete(state)
+	if t.fb.failed() {
+		trackFailure(tk, tk, &t.fb)
+	}
 }
 
 // isCancellation reports whether a task that ends with err ends cancelled:

@@ -534,7 +534,7 @@ func TestDeadlockNamesStuckTasks(t *testing.T) {
 	if !errors.Is(err, asyncio.ErrDeadlock) {
 		t.Fatalf("Run = %v, want ErrDeadlock", err)
 	}
-	for _, want := range []string{"name='Task-1'", "name='stuck'", "wait_for=<Future pending>"} {
+	for _, want := range []string{"Task-1 asyncio_test.TestDeadlockNamesStuckTasks.func1: suspended", "└── stuck", "awaiting a future"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("deadlock report lacks %s:\n%v", want, err)
 		}

@@ -140,7 +140,7 @@ func (g *TaskGroup) adopt(t *task) {
 func (g *TaskGroup) childDone(m *groupMember, fb *futureBase) {
 	g.children.Remove(m.node)
 	if fb.failed() {
-		fb.retrieved = true // Group returns it
+		fb.markRetrieved() // Group returns it
 		g.errs = append(g.errs, fb.err)
 		g.abort()
 	}
@@ -174,7 +174,7 @@ func (g *TaskGroup) abort() {
 // parent is cancelled meanwhile, the group aborts and it goes on waiting.
 func (g *TaskGroup) waitChildren() {
 	for g.children.Len() > 0 {
-		g.waiter = &futureBase{l: g.parent.loop()}
+		g.waiter = &futureBase{l: g.parent.loop(), kind: awaitGroup}
 		cancels := g.parent.cancels
 		if err := g.parent.await(g.waiter); err != nil || g.parent.cancels != cancels {
 			g.abort()

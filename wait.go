@@ -47,7 +47,7 @@ func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Durati
 	if when < FirstCompleted || when > AllCompleted {
 		return nil, nil, fmt.Errorf("asyncio: Wait: unknown ReturnWhen %d; use FirstCompleted, FirstException or AllCompleted", int(when))
 	}
-	w := &waitState{when: when, outer: futureBase{l: t.loop()}}
+	w := &waitState{when: when, outer: futureBase{l: t.loop(), kind: awaitWait}}
 	for _, x := range ws {
 		fb := baseOf(t, x, "Wait")
 		switch {
@@ -168,7 +168,7 @@ func (g *gatherState) wake(fb *futureBase) {
 	g.pending--
 	err := fb.outcome()
 	if err != nil {
-		fb.retrieved = true // Gather reports it, or was told to collect it
+		fb.markRetrieved() // Gather reports it, or was told to collect it
 	}
 	if err != nil && g.stopOnErr && g.firstErr == nil {
 		g.firstErr = err
@@ -182,14 +182,14 @@ func (g *gatherState) wake(fb *futureBase) {
 // gather waits for aws as Gather and GatherReturnErrors do. With stopOnErr
 // it returns the first error to happen.
 func gather[T any](t *task, aws []Awaitable[T], stopOnErr bool) error {
-	g := &gatherState{outer: futureBase{l: t.loop()}, stopOnErr: stopOnErr}
+	g := &gatherState{outer: futureBase{l: t.loop(), kind: awaitGather}, stopOnErr: stopOnErr}
 	for _, aw := range aws {
 		fb := baseOf(t, aw, "Gather")
 		if fb.state == statePending {
 			g.pending++
 			fb.addWaker(g)
 		} else if err := fb.outcome(); err != nil {
-			fb.retrieved = true
+			fb.markRetrieved()
 			if stopOnErr && g.firstErr == nil {
 				g.firstErr = err
 			}
@@ -217,7 +217,7 @@ func cancelAll[T any](g *gatherState, t *task, aws []Awaitable[T]) {
 	if g.pending == 0 {
 		return
 	}
-	g.outer = futureBase{l: t.loop()}
+	g.outer = futureBase{l: t.loop(), kind: awaitGather}
 	g.stopOnErr = false
 	_ = t.await(&g.outer) // an error means cancelled again: stop waiting
 }
@@ -304,7 +304,7 @@ func checkFuture(t *task, fb *futureBase, op string) {
 func AsCompleted[T any](ctx context.Context, aws ...Awaitable[T]) iter.Seq[Awaitable[T]] {
 	return func(yield func(Awaitable[T]) bool) {
 		t := runningTask(ctx, "AsCompleted")
-		c := &completions{outer: futureBase{l: t.loop()}}
+		c := &completions{outer: futureBase{l: t.loop(), kind: awaitAsCompleted}}
 		byBase := make(map[*futureBase]Awaitable[T], len(aws))
 		for _, aw := range aws {
 			fb := baseOf(t, aw, "AsCompleted")
@@ -325,7 +325,7 @@ func AsCompleted[T any](ctx context.Context, aws ...Awaitable[T]) iter.Seq[Await
 		}()
 		for c.done.len() > 0 || c.pending > 0 {
 			if c.done.len() == 0 {
-				c.outer = futureBase{l: t.loop()}
+				c.outer = futureBase{l: t.loop(), kind: awaitAsCompleted}
 				cancels := t.cancels
 				if err := t.await(&c.outer); err != nil || t.cancels != cancels {
 					return
@@ -379,7 +379,7 @@ type shield[T any] struct {
 
 func (s *shield[T]) wake(fb *futureBase) {
 	if s.outer.Done() {
-		fb.retrieved = true // the shield was cancelled; no one else will look
+		fb.markRetrieved() // the shield was cancelled; no one else will look
 		return
 	}
 	v, err := s.inner.Result()

@@ -47,8 +47,9 @@ func (w *waitList) check(ctx context.Context, op string) *task {
 // wait blocks the task owning ctx at the back of the list until it is woken
 // and returns why. If it is cancelled instead, it returns ErrCancelled and,
 // when it had been woken just before, the reason it was woken with.
-func (w *waitList) wait(ctx context.Context) (wakeReason, error) {
+func (w *waitList) wait(ctx context.Context, kind awaitKind) (wakeReason, error) {
 	f := CreateFuture[wakeReason](ctx)
+	f.fb.kind = kind
 	n := w.list.PushBack(f)
 	r, err := Await(ctx, f)
 	w.list.Remove(n)

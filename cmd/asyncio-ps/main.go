@@ -1,0 +1,95 @@
+// Command asyncio-ps prints the tasks of the asyncio loops of a running Go
+// program: each task, under the task that created it, with what it awaits
+// and, for loops with WithDebug, where. It is the counterpart of Python's
+// `python -m asyncio ps`.
+//
+// The program must serve its tasks with package debughttp
+// (debughttp.Listen("127.0.0.1:0")); asyncio-ps finds the server from the
+// program's process ID, or takes its address:
+//
+//	asyncio-ps 12345
+//	asyncio-ps 127.0.0.1:6060
+//	asyncio-ps -json 12345
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goasyncio/asyncio/debughttp"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the command, with its exit code: 0 done, 1 the program could not
+// be reached, 2 bad usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("asyncio-ps", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the snapshot as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: asyncio-ps [-json] PID|HOST:PORT")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	addr, err := resolve(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "asyncio-ps:", err)
+		return 1
+	}
+	if err := fetch(addr, *asJSON, stdout); err != nil {
+		fmt.Fprintln(stderr, "asyncio-ps:", err)
+		return 1
+	}
+	return 0
+}
+
+// resolve turns a process ID into the address its debughttp server
+// recorded, and leaves an address as it is.
+func resolve(target string) (string, error) {
+	pid, err := strconv.Atoi(target)
+	if err != nil {
+		return target, nil
+	}
+	b, err := os.ReadFile(debughttp.AddrFile(pid))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("process %d serves no task dump: call debughttp.Listen in it (no %s)", pid, debughttp.AddrFile(pid))
+	}
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func fetch(addr string, asJSON bool, w io.Writer) error {
+	url := "http://" + addr + "/"
+	if asJSON {
+		url += "?format=json"
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", addr, resp.Status)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
+}

@@ -1,0 +1,183 @@
+// Package debughttp serves the live task trees of every asyncio loop of a
+// process over HTTP, for cmd/asyncio-ps and for a browser: the counterpart
+// of Python's `python -m asyncio ps`, which a Go program opts into with one
+// call.
+//
+//	srv, err := debughttp.Listen("127.0.0.1:0")
+//	if err != nil { ... }
+//	defer srv.Close()
+//	log.Printf("task dumps at http://%s/", srv.Addr())
+//
+// The server only reads: it shows each loop's tasks, what each awaits, and
+// where, never changes anything. It listens on a loopback address unless the
+// program asks for another with AllowRemote, since task names and positions
+// may say more than a program means to publish.
+//
+// # Endpoints
+//
+// GET / serves a text dump of every loop, as asyncio.Loop.DumpTasks prints
+// it; GET /?format=json, or a request that accepts application/json,
+// serves the same as a JSON array of asyncio.LoopInfo.
+package debughttp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+// ErrNotLoopback is returned by Listen for an address that is not on the
+// loopback interface, unless AllowRemote is given.
+var ErrNotLoopback = errors.New("debughttp: refusing to listen on a non-loopback address (use AllowRemote to mean it)")
+
+// snapshotTimeout bounds how long a request waits for each loop.
+const snapshotTimeout = time.Second
+
+// Handler returns a handler that serves the task dumps of every loop of the
+// process (see the package doc).
+func Handler() http.Handler {
+	return http.HandlerFunc(serve)
+}
+
+func serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "debughttp: read-only: only GET is served", http.StatusMethodNotAllowed)
+		return
+	}
+	infos, errs := Snapshot(r.Context())
+	if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(infos)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprint(w, Format(infos, errs))
+}
+
+// Snapshot takes the snapshot of every loop of the process, waiting at most
+// a second for each; errs[i] says why infos[i] has no tasks, if a loop did
+// not answer.
+func Snapshot(ctx context.Context) (infos []asyncio.LoopInfo, errs []error) {
+	for _, l := range asyncio.Loops() {
+		ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+		info, err := l.Snapshot(ctx)
+		cancel()
+		infos = append(infos, info)
+		errs = append(errs, err)
+	}
+	return infos, errs
+}
+
+// Format renders snapshots as text: a heading per loop, then its task tree.
+func Format(infos []asyncio.LoopInfo, errs []error) string {
+	if len(infos) == 0 {
+		return "no asyncio loops\n"
+	}
+	var b strings.Builder
+	for i, info := range infos {
+		state := "not running"
+		if info.Running {
+			state = fmt.Sprintf("running, %d tasks", len(info.Tasks))
+		}
+		clock := "time"
+		if info.Virtual {
+			clock = "virtual time"
+		}
+		fmt.Fprintf(&b, "loop %d (%s, %s %v)\n", info.ID, state, clock, info.Time)
+		if i < len(errs) && errs[i] != nil {
+			fmt.Fprintf(&b, "  %v\n", errs[i])
+		}
+		for _, line := range strings.SplitAfter(asyncio.FormatTasks(info.Tasks), "\n") {
+			if line != "" {
+				b.WriteString("  " + line)
+			}
+		}
+	}
+	return b.String()
+}
+
+// A Server serves Handler on a listener. Make one with Listen.
+type Server struct {
+	srv      *http.Server
+	ln       net.Listener
+	addrFile string
+}
+
+// An Option configures Listen.
+type Option interface{ apply(*config) }
+
+type config struct{ remote bool }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// AllowRemote lets Listen use an address that is not on the loopback
+// interface.
+func AllowRemote() Option { return optionFunc(func(c *config) { c.remote = true }) }
+
+// Listen starts serving the task dumps on addr ("127.0.0.1:0" picks a free
+// port) and returns the running server. It returns ErrNotLoopback for an
+// address other programs could reach, unless AllowRemote is given. It also
+// writes the address to AddrFile(os.Getpid()), so that asyncio-ps can find
+// the server from the process ID; Close removes the file.
+func Listen(addr string, opts ...Option) (*Server, error) {
+	var c config
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	if !c.remote && !isLoopback(addr) {
+		return nil, fmt.Errorf("%w: %q", ErrNotLoopback, addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debughttp: %w", err)
+	}
+	s := &Server{srv: &http.Server{Handler: Handler(), ReadHeaderTimeout: 5 * time.Second}, ln: ln}
+	s.addrFile = AddrFile(os.Getpid())
+	if err := os.WriteFile(s.addrFile, []byte(s.Addr()+"\n"), 0o600); err != nil {
+		s.addrFile = "" // best effort: the address is still returned by Addr
+	}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops the server and removes its address file.
+func (s *Server) Close() error {
+	if s.addrFile != "" {
+		os.Remove(s.addrFile)
+	}
+	return s.srv.Close()
+}
+
+// AddrFile returns the file in which Listen records the address of the
+// server of process pid.
+func AddrFile(pid int) string {
+	return filepath.Join(os.TempDir(), "goasyncio-debug-"+strconv.Itoa(pid)+".addr")
+}
+
+// isLoopback reports whether addr's host is a loopback name or address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

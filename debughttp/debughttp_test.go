@@ -1,0 +1,155 @@
+package debughttp_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/debughttp"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func get(t *testing.T, url, accept string) (string, *http.Response) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp
+}
+
+func TestListenRefusesRemoteAddresses(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:80"} {
+		if _, err := debughttp.Listen(addr); !errors.Is(err, debughttp.ErrNotLoopback) {
+			t.Errorf("Listen(%q) = %v, want ErrNotLoopback", addr, err)
+		}
+	}
+	srv, err := debughttp.Listen("0.0.0.0:0", debughttp.AllowRemote())
+	if err != nil {
+		t.Fatalf("Listen with AllowRemote: %v", err)
+	}
+	srv.Close()
+}
+
+func TestServesTaskTrees(t *testing.T) {
+	loopCh := make(chan *asyncio.Loop)
+	release := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		asyncio.Run(func(ctx context.Context) (int, error) {
+			var q asyncio.Queue[int]
+			asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return q.Get(ctx) }, asyncio.WithName("consumer"))
+			end := asyncio.CreateFuture[int](ctx)
+			l, _ := asyncio.GetRunningLoop(ctx)
+			go func() {
+				<-release
+				l.CallSoonThreadsafe(func() { end.SetResult(0) })
+			}()
+			loopCh <- l
+			return asyncio.Await(ctx, end)
+		})
+	}()
+	l := <-loopCh
+	defer func() { close(release); <-done; http.DefaultClient.CloseIdleConnections() }()
+
+	srv, err := debughttp.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	addr, err := os.ReadFile(debughttp.AddrFile(os.Getpid()))
+	if err != nil || strings.TrimSpace(string(addr)) != srv.Addr() {
+		t.Errorf("address file holds %q (%v), want %s", addr, err, srv.Addr())
+	}
+	base := "http://" + srv.Addr() + "/"
+
+	text, _ := get(t, base, "")
+	for _, want := range []string{"(running, 2 tasks", "Task-1 ", "awaiting a future", "└── consumer ", "awaiting Queue.Get"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text dump lacks %q:\n%s", want, text)
+		}
+	}
+
+	body, resp := get(t, base+"?format=json", "")
+	var infos []asyncio.LoopInfo
+	if err := json.Unmarshal([]byte(body), &infos); err != nil || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("JSON dump: %v\n%s", err, body)
+	}
+	found := false
+	for _, info := range infos {
+		if info.ID == l.ID() {
+			found = true
+			if !info.Running || len(info.Tasks) != 2 || info.Tasks[1].Name != "consumer" || info.Tasks[1].Awaiting != "Queue.Get" {
+				t.Errorf("JSON loop info = %+v", info)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("loop %d missing from %s", l.ID(), body)
+	}
+	if _, resp := get(t, base, "application/json"); resp.Header.Get("Content-Type") != "application/json" {
+		t.Error("Accept: application/json did not select JSON")
+	}
+
+	resp, err = http.Post(base, "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST = %s, want 405: the server is read-only", resp.Status)
+	}
+}
+
+func TestBlockedLoopIsReported(t *testing.T) {
+	unblock := make(chan struct{})
+	loopCh := make(chan *asyncio.Loop)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		asyncio.Run(func(ctx context.Context) (int, error) {
+			l, _ := asyncio.GetRunningLoop(ctx)
+			loopCh <- l
+			<-unblock // a blocking call on the loop: the bug to find
+			return 0, nil
+		})
+	}()
+	l := <-loopCh
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := l.Snapshot(ctx)
+	close(unblock)
+	<-done
+	if err == nil || !strings.Contains(err.Error(), "did not answer") {
+		t.Errorf("Snapshot of a blocked loop = %v", err)
+	}
+}
+
+func TestNotRunningLoop(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	info, err := l.Snapshot(context.Background())
+	if err != nil || info.Running || info.Tasks != nil {
+		t.Errorf("Snapshot of an idle loop = %+v, %v", info, err)
+	}
+	if !strings.Contains(debughttp.Format([]asyncio.LoopInfo{info}, []error{nil}), "not running") {
+		t.Error("Format does not say the loop is not running")
+	}
+}

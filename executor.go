@@ -1,0 +1,122 @@
+package asyncio
+
+import (
+	"context"
+
+	"github.com/goasyncio/asyncio/futures"
+)
+
+// The executor bridge: blocking work runs on a futures.Executor (goroutine
+// or process pools) and comes back to the loop as a Future. The loop counts
+// such work as in flight until its result is back, so that a virtual clock
+// does not jump ahead of it and a deadlock is never reported while it may
+// still complete.
+
+// RunInExecutor calls fn on ex, or on the loop's default executor if ex is
+// nil, and returns a Future for its result: the counterpart of
+// loop.run_in_executor. Cancelling the Future (for example by cancelling
+// the task that awaits it) cancels fn if it has not started yet; a running
+// fn is not interrupted, but may watch a context it closes over, such as
+// the task's ctx, which Cancel cancels. RunInExecutor panics as CreateFuture
+// does when ctx does not belong to a task of a running loop.
+func RunInExecutor[T any](ctx context.Context, ex futures.Executor, fn func() (T, error)) *Future[T] {
+	f := CreateFuture[T](ctx)
+	if ex == nil {
+		ex = f.fb.l.defaultExecutor()
+	}
+	chain(f, futures.Submit(ex, fn))
+	return f
+}
+
+// ToThread calls fn on the loop's default executor and awaits its result:
+// the counterpart of asyncio.to_thread, for blocking calls such as file or
+// network I/O with libraries that do not know about the loop. If the task is
+// cancelled, ToThread returns ErrCancelled at once; fn should watch ctx (an
+// http.Request made with it stops) to end early too. ToThread panics as
+// Await does when ctx does not belong to the running task.
+func ToThread[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	return Await(ctx, RunInExecutor(ctx, nil, fn))
+}
+
+// WrapFuture returns a Future of the loop of the task owning ctx that
+// completes as cf does: the counterpart of asyncio.wrap_future, which lets a
+// task await work that some other code submitted. Cancelling the returned
+// Future cancels cf if it has not started running. WrapFuture panics as
+// CreateFuture does when ctx does not belong to a task of a running loop.
+func WrapFuture[T any](ctx context.Context, cf *futures.Future[T]) *Future[T] {
+	f := CreateFuture[T](ctx)
+	chain(f, cf)
+	return f
+}
+
+// chain makes f follow cf, and cf follow f's cancellation.
+func chain[T any](f *Future[T], cf *futures.Future[T]) {
+	l := f.fb.l
+	f.fb.kind = awaitExecutor
+	l.addExternal()
+	f.fb.addWaker(&cancelSource[T]{cf: cf})
+	cf.AddDoneCallback(func(cf *futures.Future[T]) {
+		// On the goroutine that completed cf. If the loop is closed by
+		// then, nobody can look at f any more.
+		l.CallSoonThreadsafe(func() {
+			l.doneExternal()
+			copyOutcome(f, cf)
+		})
+	})
+}
+
+// copyOutcome completes f as cf completed, unless f was cancelled meanwhile.
+func copyOutcome[T any](f *Future[T], cf *futures.Future[T]) {
+	if f.Done() {
+		return
+	}
+	v, err := cf.Result() // does not block: cf is done
+	switch {
+	case cf.Cancelled():
+		f.Cancel()
+	case err != nil:
+		f.SetException(err)
+	default:
+		f.SetResult(v)
+	}
+}
+
+// A cancelSource cancels the executor's future when the loop's future is
+// cancelled, so that queued work does not run for nobody.
+type cancelSource[T any] struct {
+	cf *futures.Future[T]
+}
+
+func (c *cancelSource[T]) wake(fb *futureBase) {
+	if fb.state == stateCancelled {
+		c.cf.Cancel()
+	}
+}
+
+// SetDefaultExecutor makes ex the executor that RunInExecutor and ToThread
+// use when given none. The loop does not shut ex down; a default executor
+// the loop made itself is shut down by Run, or by ShutdownDefaultExecutor.
+func (l *Loop) SetDefaultExecutor(ex futures.Executor) {
+	l.executor = ex
+	l.ownExecutor = false
+}
+
+// defaultExecutor returns the default executor, making a thread pool of
+// min(32, NumCPU+4) workers on first use, as Python does.
+func (l *Loop) defaultExecutor() futures.Executor {
+	if l.executor == nil {
+		l.executor = futures.NewThreadPool(0)
+		l.ownExecutor = true
+	}
+	return l.executor
+}
+
+// ShutdownDefaultExecutor shuts down the default executor the loop made,
+// waiting for the work it runs to finish. Run calls it when main returns.
+// An executor given with SetDefaultExecutor is left alone.
+func (l *Loop) ShutdownDefaultExecutor() {
+	if l.ownExecutor {
+		l.executor.Shutdown(true)
+		l.executor, l.ownExecutor = nil, false
+	}
+}
