@@ -4,15 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/futures"
 )
 
 func TestMain(m *testing.M) {
+	futures.ServeIfWorker() // the process-pool fault tests start workers from this binary
+	// Under the race detector every process sleeps a second before it exits;
+	// the workers inherit this setting.
+	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	goleak.VerifyTestMain(m)
 }
 
@@ -85,4 +91,13 @@ func (r *recorder) check(t *testing.T, want ...string) {
 	if got := strings.Join(r.lines, "|"); got != strings.Join(want, "|") {
 		t.Errorf("order:\n got %s\nwant %s", got, strings.Join(want, "|"))
 	}
+}
+
+// noLeaks fails the test if goroutines started during it are still alive
+// when it ends; call it deferred at the top of a test that makes its own
+// loops.
+func noLeaks(t *testing.T) func() {
+	t.Helper()
+	opt := goleak.IgnoreCurrent()
+	return func() { goleak.VerifyNone(t, opt) }
 }

@@ -43,6 +43,7 @@ type task struct {
 	coro       *coro.Coro // nil before the first step and for the inline task
 	inline     bool       // the main task of RunUntilComplete: runs on the loop's goroutine
 	mustCancel bool       // deliver ErrCancelled when the task next resumes
+	cancelling bool       // interrupt is cancelling what the task awaits
 	ctxFlags   atomic.Uint32
 	cancels    int // Cancel calls that found the task pending
 	id         uint64
@@ -321,7 +322,15 @@ func (t *task) interrupt() {
 	}
 	l := t.loop()
 	switch {
-	case t.waitingOn != nil && t.waitingOn.cancelAwaited():
+	case t.waitingOn != nil && t.cancelling:
+		// Tasks that await each other in a cycle: cancelling what this one
+		// awaits came back to it. Asking again would never end (asyncio
+		// recurses until its stack overflows), so detach the task from what
+		// it awaits and wake it; the cycle then unwinds from here.
+		t.waitingOn.removeWaker(t)
+		l.ready.push(t)
+		t.mustCancel = true
+	case t.waitingOn != nil && t.cancelAwaitedOnce():
 		// The awaited future is cancelled, or the awaited task is asked to
 		// stop; either way the task wakes when it completes.
 	case t.sleep.index >= 0:
@@ -333,6 +342,13 @@ func (t *task) interrupt() {
 		// delivered when the task next resumes.
 		t.mustCancel = true
 	}
+}
+
+// cancelAwaitedOnce cancels what the task awaits, noting that it does so.
+func (t *task) cancelAwaitedOnce() bool {
+	t.cancelling = true
+	defer func() { t.cancelling = false }()
+	return t.waitingOn.cancelAwaited()
 }
 
 // runBody runs the task's function and records how it ended.

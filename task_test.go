@@ -586,3 +586,20 @@ func TestDebugRecordsWhereTasksWereCreated(t *testing.T) {
 		return asyncio.Await(ctx, task)
 	}, asyncio.WithDebug())
 }
+
+func TestCancelTasksAwaitingEachOther(t *testing.T) {
+	// A cycle of awaits: cancelling one task must stop both, not recurse
+	// forever from one task's cancellation to the other's.
+	run(t, func(ctx context.Context) (int, error) {
+		var a, b *asyncio.Task[int]
+		a = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return asyncio.Await(ctx, b) })
+		b = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return asyncio.Await(ctx, a) })
+		asyncio.Sleep(ctx, 0)
+		a.Cancel()
+		_, _, err := asyncio.GatherReturnErrors[int](ctx, a, b)
+		if !a.Cancelled() || !b.Cancelled() {
+			t.Errorf("a cancelled %v, b cancelled %v; want both", a.Cancelled(), b.Cancelled())
+		}
+		return 0, err
+	})
+}

@@ -51,8 +51,10 @@ func (w *waitList) wait(ctx context.Context, kind awaitKind) (wakeReason, error)
 	f := CreateFuture[wakeReason](ctx)
 	f.fb.kind = kind
 	n := w.list.PushBack(f)
+	// Deferred, so that a task unwound while it waits (a deadlocked or
+	// stopped main task, a task destroyed by Close) does not stay in line.
+	defer w.list.Remove(n)
 	r, err := Await(ctx, f)
-	w.list.Remove(n)
 	if err != nil && f.Done() && !f.Cancelled() {
 		r = f.value // woken, then cancelled before it resumed
 	}
