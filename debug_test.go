@@ -114,6 +114,7 @@ func TestDebugDumpShowsPositions(t *testing.T) {
 }
 
 func TestDeadlockReportIsATaskDump(t *testing.T) {
+	defer noLeaks(t)()
 	// Two tasks take two locks in opposite orders: the classic deadlock.
 	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
 		var a, b asyncio.Lock

@@ -213,6 +213,7 @@ func TestUnretrievedErrorsReportedAtClose(t *testing.T) {
 }
 
 func TestManyRetrievedFailuresAreForgotten(t *testing.T) {
+	defer noLeaks(t)()
 	// A long-lived loop does not accumulate futures whose errors were seen.
 	l := asyncio.NewLoop()
 	defer l.Close()
@@ -233,6 +234,7 @@ func TestManyRetrievedFailuresAreForgotten(t *testing.T) {
 }
 
 func TestUnretrievedErrorReportedWhenCollected(t *testing.T) {
+	defer noLeaks(t)()
 	// The task is dropped; once the garbage collector finds it, its error is
 	// reported, long before the loop closes.
 	var report *asyncio.Exception

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCallSoonRunsInOrder(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	defer l.Close()
 	var r recorder
@@ -26,6 +27,7 @@ func TestCallSoonRunsInOrder(t *testing.T) {
 }
 
 func TestCallSoonFromCallbackRunsNextIteration(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	defer l.Close()
 	var r recorder
@@ -42,6 +44,7 @@ func TestCallSoonFromCallbackRunsNextIteration(t *testing.T) {
 }
 
 func TestHandleCancel(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	defer l.Close()
 	ran := false
@@ -57,6 +60,7 @@ func TestHandleCancel(t *testing.T) {
 }
 
 func TestTimersFireByDeadlineThenScheduleOrder(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
 	defer l.Close()
 	var r recorder
@@ -76,6 +80,7 @@ func TestTimersFireByDeadlineThenScheduleOrder(t *testing.T) {
 }
 
 func TestCallAtUsesLoopTime(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
 	defer l.Close()
 	var got time.Duration
@@ -92,6 +97,7 @@ func TestCallAtUsesLoopTime(t *testing.T) {
 }
 
 func TestTimerHandleCancelLeavesNoTimer(t *testing.T) {
+	defer noLeaks(t)()
 	// A cancelled timer is off the heap at once: under the virtual clock the
 	// loop then has nothing to wait for, and says so.
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
@@ -109,6 +115,7 @@ func TestTimerHandleCancelLeavesNoTimer(t *testing.T) {
 }
 
 func TestCallSoonThreadsafeWakesIdleLoop(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop() // real clock: the loop blocks with nothing to do
 	defer l.Close()
 	started := make(chan struct{})
@@ -125,6 +132,7 @@ func TestCallSoonThreadsafeWakesIdleLoop(t *testing.T) {
 }
 
 func TestCallSoonThreadsafeFromManyGoroutines(t *testing.T) {
+	defer noLeaks(t)()
 	const goroutines, calls = 100, 1000
 	l := asyncio.NewLoop()
 	defer l.Close()
@@ -160,6 +168,7 @@ func TestCallSoonThreadsafeFromManyGoroutines(t *testing.T) {
 }
 
 func TestCallSoonThreadsafeAfterClose(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -173,6 +182,7 @@ func TestCallSoonThreadsafeAfterClose(t *testing.T) {
 }
 
 func TestCallSoonOnClosedLoopPanics(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	l.Close()
 	p := mustPanic(t, func() { l.CallSoon(func() {}) })
@@ -180,6 +190,7 @@ func TestCallSoonOnClosedLoopPanics(t *testing.T) {
 }
 
 func TestCloseTwice(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -190,6 +201,7 @@ func TestCloseTwice(t *testing.T) {
 }
 
 func TestCloseRunningLoop(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	defer l.Close()
 	var err error
@@ -209,6 +221,7 @@ func TestCloseRunningLoop(t *testing.T) {
 }
 
 func TestRunOnClosedLoop(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	l.Close()
 	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) { return 1, nil })
@@ -221,6 +234,7 @@ func TestRunOnClosedLoop(t *testing.T) {
 }
 
 func TestRunUntilCompleteNested(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	defer l.Close()
 	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
@@ -238,6 +252,7 @@ func TestRunUntilCompleteNested(t *testing.T) {
 }
 
 func TestCallbackPanicGoesToHandler(t *testing.T) {
+	defer noLeaks(t)()
 	var got []*asyncio.Exception
 	l := asyncio.NewLoop(asyncio.WithExceptionHandler(func(e *asyncio.Exception) { got = append(got, e) }))
 	defer l.Close()
@@ -263,6 +278,7 @@ func TestCallbackPanicGoesToHandler(t *testing.T) {
 }
 
 func TestPanicInExceptionHandlerIsContained(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop(asyncio.WithExceptionHandler(func(*asyncio.Exception) { panic("handler") }))
 	defer l.Close()
 	l.CallSoon(func() { panic("callback") })
@@ -273,6 +289,7 @@ func TestPanicInExceptionHandlerIsContained(t *testing.T) {
 }
 
 func TestStopBeforeRunRunsOneIteration(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	defer l.Close()
 	var r recorder
@@ -293,6 +310,7 @@ func TestStopBeforeRunRunsOneIteration(t *testing.T) {
 }
 
 func TestStopDuringRunUntilComplete(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
 	defer l.Close()
 	unwound := false
@@ -325,6 +343,7 @@ func TestVirtualClockJumps(t *testing.T) {
 }
 
 func TestRealClockAdvances(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop()
 	defer l.Close()
 	t0 := l.Time()
@@ -340,6 +359,7 @@ func TestRealClockAdvances(t *testing.T) {
 }
 
 func TestVirtualClockHeldByExecutorWork(t *testing.T) {
+	defer noLeaks(t)()
 	// While work is in flight elsewhere the clock stands still: a timer must
 	// not fire early just because the loop is idle.
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
@@ -372,6 +392,7 @@ func TestDeadlockNeverWithPendingTimer(t *testing.T) {
 }
 
 func TestRealClockWaitsForOtherGoroutines(t *testing.T) {
+	defer noLeaks(t)()
 	// With the real clock, an idle loop is not a deadlock: a goroutine may
 	// still resolve the future.
 	v, err := asyncio.Run(func(ctx context.Context) (string, error) {
@@ -386,6 +407,7 @@ func TestRealClockWaitsForOtherGoroutines(t *testing.T) {
 }
 
 func TestMemoryOfABurstIsGivenBack(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
 	defer l.Close()
 	const n = 10_000

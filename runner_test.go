@@ -10,6 +10,7 @@ import (
 )
 
 func TestWithContextCancelsMain(t *testing.T) {
+	defer noLeaks(t)()
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey("k"), "v"))
 	var r recorder
 	started := make(chan struct{})
@@ -31,6 +32,7 @@ func TestWithContextCancelsMain(t *testing.T) {
 }
 
 func TestWithContextAlreadyDone(t *testing.T) {
+	defer noLeaks(t)()
 	parent, cancel := context.WithCancel(context.Background())
 	cancel()
 	ran := false

@@ -276,6 +276,7 @@ func TestTaskPanicBecomesError(t *testing.T) {
 }
 
 func TestMainPanicBecomesRunError(t *testing.T) {
+	defer noLeaks(t)()
 	_, err := asyncio.Run(func(ctx context.Context) (int, error) { panic("main") })
 	var pe *asyncio.PanicError
 	if !errors.As(err, &pe) || pe.Value != "main" {
@@ -480,6 +481,7 @@ func TestRunCancelsLeftoverTasks(t *testing.T) {
 }
 
 func TestCloseDestroysPendingTasks(t *testing.T) {
+	defer noLeaks(t)()
 	var reports []string
 	l := asyncio.NewLoop(asyncio.WithVirtualClock(), asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
 		reports = append(reports, e.Message)
@@ -505,6 +507,7 @@ func TestCloseDestroysPendingTasks(t *testing.T) {
 }
 
 func TestTasksContinueOnNextRun(t *testing.T) {
+	defer noLeaks(t)()
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
 	defer l.Close()
 	var task *asyncio.Task[string]
@@ -526,6 +529,7 @@ func TestTasksContinueOnNextRun(t *testing.T) {
 }
 
 func TestDeadlockNamesStuckTasks(t *testing.T) {
+	defer noLeaks(t)()
 	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
 		f := asyncio.CreateFuture[int](ctx)
 		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return asyncio.Await(ctx, f) }, asyncio.WithName("stuck"))

@@ -35,6 +35,7 @@ func get(t *testing.T, url, accept string) (string, *http.Response) {
 }
 
 func TestListenRefusesRemoteAddresses(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:80"} {
 		if _, err := debughttp.Listen(addr); !errors.Is(err, debughttp.ErrNotLoopback) {
 			t.Errorf("Listen(%q) = %v, want ErrNotLoopback", addr, err)
@@ -48,6 +49,7 @@ func TestListenRefusesRemoteAddresses(t *testing.T) {
 }
 
 func TestServesTaskTrees(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	loopCh := make(chan *asyncio.Loop)
 	release := make(chan struct{})
 	done := make(chan struct{})
@@ -119,6 +121,7 @@ func TestServesTaskTrees(t *testing.T) {
 }
 
 func TestBlockedLoopIsReported(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	unblock := make(chan struct{})
 	loopCh := make(chan *asyncio.Loop)
 	done := make(chan struct{})
@@ -143,6 +146,7 @@ func TestBlockedLoopIsReported(t *testing.T) {
 }
 
 func TestNotRunningLoop(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	l := asyncio.NewLoop()
 	defer l.Close()
 	info, err := l.Snapshot(context.Background())

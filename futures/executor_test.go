@@ -7,10 +7,13 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/goasyncio/asyncio/futures"
 )
 
 func TestMapYieldsInInputOrder(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(4)
 	defer p.Shutdown(true)
 	// The first call finishes last: it waits for the last one.
@@ -37,6 +40,7 @@ func TestMapYieldsInInputOrder(t *testing.T) {
 }
 
 func TestMapYieldsEachError(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(2)
 	defer p.Shutdown(true)
 	odd := errors.New("odd")
@@ -56,6 +60,7 @@ func TestMapYieldsEachError(t *testing.T) {
 }
 
 func TestMapBreakCancelsQueuedCalls(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	release := make(chan struct{})
@@ -78,6 +83,7 @@ func TestMapBreakCancelsQueuedCalls(t *testing.T) {
 }
 
 func TestMapSubmitsWhenRanged(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	var calls atomic.Int32
@@ -95,6 +101,7 @@ func TestMapSubmitsWhenRanged(t *testing.T) {
 }
 
 func TestMapEmpty(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	for range futures.Map(p, func(x int) (int, error) { return x, nil }, maps.Keys(map[int]bool{})) {
@@ -103,6 +110,7 @@ func TestMapEmpty(t *testing.T) {
 }
 
 func TestMapAfterShutdown(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	p.Shutdown(true)
 	for _, err := range futures.Map(p, func(x int) (int, error) { return x, nil }, slices.Values([]int{1})) {
@@ -113,6 +121,7 @@ func TestMapAfterShutdown(t *testing.T) {
 }
 
 func TestMapMisusePanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	mustPanic(t, func() { futures.Map[int, int](p, nil, slices.Values([]int{1})) })

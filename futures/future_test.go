@@ -12,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/goasyncio/asyncio/futures"
 )
 
 func TestStateString(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for s, want := range map[futures.State]string{
 		futures.Pending:   "pending",
 		futures.Running:   "running",
@@ -30,6 +33,7 @@ func TestStateString(t *testing.T) {
 }
 
 func TestErrorsMatchContext(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for _, tc := range []struct {
 		err, target error
 		want        bool
@@ -52,6 +56,7 @@ func TestErrorsMatchContext(t *testing.T) {
 }
 
 func TestPanicError(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cause := errors.New("cause")
 	e := &futures.PanicError{Value: cause, Stack: []byte("the stack")}
 	if got := e.Error(); got != "futures: panic: cause" {
@@ -72,6 +77,7 @@ func TestPanicError(t *testing.T) {
 }
 
 func TestZeroFutureIsPending(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	if f.State() != futures.Pending || f.Done() || f.Running() || f.Cancelled() {
 		t.Errorf("zero future: state %v, Done %v, Running %v, Cancelled %v",
@@ -80,6 +86,7 @@ func TestZeroFutureIsPending(t *testing.T) {
 }
 
 func TestFutureSetResult(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	f.SetResult(42)
 	v, err := f.Result()
@@ -89,6 +96,7 @@ func TestFutureSetResult(t *testing.T) {
 }
 
 func TestFutureSetError(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	boom := errors.New("boom")
 	f.SetError(boom)
@@ -98,6 +106,7 @@ func TestFutureSetError(t *testing.T) {
 }
 
 func TestFutureSetRunning(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	if !f.SetRunning() || f.State() != futures.Running || !f.Running() {
 		t.Fatalf("SetRunning on a pending future: state %v", f.State())
@@ -112,6 +121,7 @@ func TestFutureSetRunning(t *testing.T) {
 }
 
 func TestFutureSetRunningAfterCancel(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	f.Cancel()
 	if f.SetRunning() {
@@ -123,6 +133,7 @@ func TestFutureSetRunningAfterCancel(t *testing.T) {
 }
 
 func TestFutureMisusePanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	finished := func() *futures.Future[int] { f := new(futures.Future[int]); f.SetResult(1); return f }
 	cancelled := func() *futures.Future[int] { f := new(futures.Future[int]); f.Cancel(); return f }
 	running := func() *futures.Future[int] { f := new(futures.Future[int]); f.SetRunning(); return f }
@@ -149,6 +160,7 @@ func TestFutureMisusePanics(t *testing.T) {
 }
 
 func TestFutureCancel(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for _, tc := range []struct {
 		name  string
 		setup func(*futures.Future[int])
@@ -171,6 +183,7 @@ func TestFutureCancel(t *testing.T) {
 }
 
 func TestFutureCancelledResult(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[string]
 	f.Cancel()
 	v, err := f.Result()
@@ -183,6 +196,7 @@ func TestFutureCancelledResult(t *testing.T) {
 }
 
 func TestFutureResultBlocksUntilDone(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	got := make(chan int)
 	go func() {
@@ -201,6 +215,7 @@ func TestFutureResultBlocksUntilDone(t *testing.T) {
 }
 
 func TestFutureResultContextEnds(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -214,6 +229,7 @@ func TestFutureResultContextEnds(t *testing.T) {
 }
 
 func TestFutureResultContextPrefersResult(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	f.SetResult(3)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -224,6 +240,7 @@ func TestFutureResultContextPrefersResult(t *testing.T) {
 }
 
 func TestFutureResultContextWaits(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	go f.SetResult(5)
 	if v, err := f.ResultContext(context.Background()); v != 5 || err != nil {
@@ -232,6 +249,7 @@ func TestFutureResultContextWaits(t *testing.T) {
 }
 
 func TestFutureResultTimeout(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	v, err := f.ResultTimeout(time.Millisecond)
 	if v != 0 || err != futures.ErrTimeout || !errors.Is(err, context.DeadlineExceeded) {
@@ -247,6 +265,7 @@ func TestFutureResultTimeout(t *testing.T) {
 }
 
 func TestFutureDoneChan(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	ch := f.DoneChan()
 	select {
@@ -260,12 +279,14 @@ func TestFutureDoneChan(t *testing.T) {
 }
 
 func TestFutureDoneChanOfDoneFuture(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	f.Cancel()
 	<-f.DoneChan()
 }
 
 func TestFutureCallbacksRunOnceInOrderWhenDone(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	var calls []string
 	for _, name := range []string{"a", "b", "c"} {
@@ -288,6 +309,7 @@ func TestFutureCallbacksRunOnceInOrderWhenDone(t *testing.T) {
 }
 
 func TestFutureCallbackOfDoneFutureRunsAtOnce(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	f.SetResult(1)
 	ran := false
@@ -298,6 +320,7 @@ func TestFutureCallbackOfDoneFutureRunsAtOnce(t *testing.T) {
 }
 
 func TestFutureCallbackOnCancel(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var f futures.Future[int]
 	var state futures.State
 	f.AddDoneCallback(func(g *futures.Future[int]) { state = g.State() })
@@ -308,6 +331,7 @@ func TestFutureCallbackOnCancel(t *testing.T) {
 }
 
 func TestFutureCallbackPanicIsLogged(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var buf bytes.Buffer
 	defer log.SetOutput(log.Writer())
 	log.SetOutput(&buf)
@@ -326,6 +350,7 @@ func TestFutureCallbackPanicIsLogged(t *testing.T) {
 }
 
 func TestFutureString(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for _, tc := range []struct {
 		setup func(*futures.Future[int])
 		want  string
@@ -346,6 +371,7 @@ func TestFutureString(t *testing.T) {
 }
 
 func TestFutureGoroutineSafe(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	// Many goroutines wait, poll and add callbacks while another completes
 	// the future; the race detector checks the rest.
 	var f futures.Future[int]

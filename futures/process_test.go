@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/goasyncio/asyncio/futures"
 )
 
@@ -90,6 +92,7 @@ func callOK[A, R any](t *testing.T, p *futures.ProcessPoolExecutor, fn futures.F
 }
 
 func TestCallRoundTrip(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(2)
 	defer p.Shutdown(true)
 	if v := callOK(t, p, square, 7); v != 49 {
@@ -102,6 +105,7 @@ func TestCallRoundTrip(t *testing.T) {
 }
 
 func TestCallRunsInAnotherProcess(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	if pid := callOK(t, p, getpid, struct{}{}); pid == os.Getpid() || pid <= 0 {
@@ -110,6 +114,7 @@ func TestCallRunsInAnotherProcess(t *testing.T) {
 }
 
 func TestCallStates(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	gate := newFifo(t)
@@ -128,6 +133,7 @@ func TestCallStates(t *testing.T) {
 }
 
 func TestCallReturnsFunctionErrorText(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	if _, err := futures.Call(p, fail, "disk full").Result(); err == nil || err.Error() != "disk full" {
@@ -136,6 +142,7 @@ func TestCallReturnsFunctionErrorText(t *testing.T) {
 }
 
 func TestCallPanicBecomesPanicError(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	pid := callOK(t, p, getpid, struct{}{})
@@ -150,6 +157,7 @@ func TestCallPanicBecomesPanicError(t *testing.T) {
 }
 
 func TestCallUnregisteredFunction(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	_, err := futures.Call(p, parentOnly(), 1).Result()
@@ -159,6 +167,7 @@ func TestCallUnregisteredFunction(t *testing.T) {
 }
 
 func TestCallUnencodableArgument(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	f := futures.Call(p, chans, make(chan int))
@@ -172,6 +181,7 @@ func TestCallUnencodableArgument(t *testing.T) {
 }
 
 func TestCallUnencodableResult(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	_, err := futures.Call(p, nan, struct{}{}).Result()
@@ -181,6 +191,7 @@ func TestCallUnencodableResult(t *testing.T) {
 }
 
 func TestWorkerDeathFailsOnlyItsCall(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for _, tc := range []struct {
 		name   string
 		kill   func(t *testing.T, p *futures.ProcessPoolExecutor, pid int) *futures.Future[int]
@@ -222,6 +233,7 @@ func TestWorkerDeathFailsOnlyItsCall(t *testing.T) {
 }
 
 func TestProcessPoolShutdownReapsWorkers(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(2)
 	gate := newFifo(t)
 	a := futures.Call(p, block, string(gate)) // keeps one worker busy
@@ -241,6 +253,7 @@ func TestProcessPoolShutdownReapsWorkers(t *testing.T) {
 }
 
 func TestCallAfterShutdown(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	p.Shutdown(true)
 	if _, err := futures.Call(p, square, 2).Result(); err != futures.ErrShutdown {
@@ -249,6 +262,7 @@ func TestCallAfterShutdown(t *testing.T) {
 }
 
 func TestProcessPoolShutdownNowCancelsQueuedCalls(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	gate := newFifo(t)
 	running := futures.Call(p, block, string(gate))
@@ -265,6 +279,7 @@ func TestProcessPoolShutdownNowCancelsQueuedCalls(t *testing.T) {
 }
 
 func TestCallCancelQueued(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	gate := newFifo(t)
@@ -280,6 +295,7 @@ func TestCallCancelQueued(t *testing.T) {
 }
 
 func TestZeroProcessPoolWorks(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var p futures.ProcessPoolExecutor
 	defer p.Shutdown(true)
 	if v := callOK(t, &p, square, 5); v != 25 {
@@ -288,6 +304,7 @@ func TestZeroProcessPoolWorks(t *testing.T) {
 }
 
 func TestWorkerThatDoesNotServeStartsNoWorker(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	// A process with the worker variable set is a worker whose main did not
 	// call ServeIfWorker; it must not start workers of its own, which would
 	// do the same, without end.
@@ -300,6 +317,7 @@ func TestWorkerThatDoesNotServeStartsNoWorker(t *testing.T) {
 }
 
 func TestRegisterMisusePanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for name, fn := range map[string]func(){
 		"Duplicate": func() { futures.Register("test.square", func(x int) (int, error) { return x, nil }) },
 		"EmptyName": func() { futures.Register("", func(x int) (int, error) { return x, nil }) },
@@ -316,6 +334,7 @@ func TestRegisterMisusePanics(t *testing.T) {
 }
 
 func TestWorkerKilledWhileIdleIsReplacedQuietly(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
 	pid := callOK(t, p, getpid, struct{}{})

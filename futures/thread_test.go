@@ -13,6 +13,7 @@ import (
 )
 
 func TestSubmitResult(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(2)
 	defer p.Shutdown(true)
 	f := futures.Submit(p, func() (int, error) { return 6 * 7, nil })
@@ -22,6 +23,7 @@ func TestSubmitResult(t *testing.T) {
 }
 
 func TestSubmitReturnsError(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	boom := errors.New("boom")
@@ -31,6 +33,7 @@ func TestSubmitReturnsError(t *testing.T) {
 }
 
 func TestSubmitRunningWhenWorkerFree(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(2)
 	defer p.Shutdown(true)
 	g1, g2 := newGate(), newGate()
@@ -48,6 +51,7 @@ func TestSubmitRunningWhenWorkerFree(t *testing.T) {
 }
 
 func TestWorkerIsFreeOnceItsFutureIsDone(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	// A worker is released before it completes the future of the function
 	// it ran, so work submitted right after Result returns starts at once.
 	p := futures.NewThreadPool(1)
@@ -65,6 +69,7 @@ func TestWorkerIsFreeOnceItsFutureIsDone(t *testing.T) {
 }
 
 func TestSequentialWorkUsesOneWorker(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(4)
 	defer p.Shutdown(true)
 	for range 10 {
@@ -76,6 +81,7 @@ func TestSequentialWorkUsesOneWorker(t *testing.T) {
 }
 
 func TestSubmitPendingWhileQueued(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	g := newGate()
@@ -91,6 +97,7 @@ func TestSubmitPendingWhileQueued(t *testing.T) {
 }
 
 func TestThreadPoolRunsQueuedWorkFIFO(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	g := newGate()
@@ -116,6 +123,7 @@ func TestThreadPoolRunsQueuedWorkFIFO(t *testing.T) {
 }
 
 func TestThreadPoolStartsWorkersLazily(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(4)
 	defer p.Shutdown(true)
 	if n := futures.LiveWorkers(p); n != 0 {
@@ -142,6 +150,7 @@ func TestThreadPoolStartsWorkersLazily(t *testing.T) {
 }
 
 func TestThreadPoolDefaultMaxWorkers(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	want := min(32, runtime.NumCPU()+4)
 	if got := futures.DefaultThreadWorkers(); got != want {
 		t.Errorf("default workers %d, want min(32, NumCPU+4) = %d", got, want)
@@ -156,6 +165,7 @@ func TestThreadPoolDefaultMaxWorkers(t *testing.T) {
 }
 
 func TestZeroThreadPoolWorks(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var p futures.ThreadPoolExecutor
 	defer p.Shutdown(true)
 	if v, err := futures.Submit(&p, func() (string, error) { return "ok", nil }).Result(); v != "ok" || err != nil {
@@ -164,6 +174,7 @@ func TestZeroThreadPoolWorks(t *testing.T) {
 }
 
 func TestCancelQueuedWork(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	g := newGate()
@@ -185,6 +196,7 @@ func TestCancelQueuedWork(t *testing.T) {
 }
 
 func TestCancelRunningWorkFails(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	g := newGate()
@@ -200,6 +212,7 @@ func TestCancelRunningWorkFails(t *testing.T) {
 }
 
 func TestSubmitPanicBecomesPanicError(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cause := errors.New("cause")
 	for _, tc := range []struct {
 		name  string
@@ -231,6 +244,7 @@ func TestSubmitPanicBecomesPanicError(t *testing.T) {
 }
 
 func TestSubmitGoexit(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	_, err := futures.Submit(p, func() (int, error) { runtime.Goexit(); return 0, nil }).Result()
@@ -243,6 +257,7 @@ func TestSubmitGoexit(t *testing.T) {
 }
 
 func TestShutdownWaitRunsQueuedWork(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	g := newGate()
 	first := futures.Submit(p, g.fn)
@@ -264,6 +279,7 @@ func TestShutdownWaitRunsQueuedWork(t *testing.T) {
 }
 
 func TestShutdownNoWaitReturnsAtOnce(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	g := newGate()
 	f := futures.Submit(p, g.fn)
@@ -277,6 +293,7 @@ func TestShutdownNoWaitReturnsAtOnce(t *testing.T) {
 }
 
 func TestSubmitAfterShutdown(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	p.Shutdown(true)
 	ran := false
@@ -290,6 +307,7 @@ func TestSubmitAfterShutdown(t *testing.T) {
 }
 
 func TestShutdownTwiceIsHarmless(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	futures.Submit(p, func() (int, error) { return 1, nil })
 	p.Shutdown(false)
@@ -299,6 +317,7 @@ func TestShutdownTwiceIsHarmless(t *testing.T) {
 }
 
 func TestShutdownNowCancelsQueuedWork(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	g := newGate()
 	running := futures.Submit(p, g.fn)
@@ -352,6 +371,7 @@ func TestShutdownLeavesNoGoroutine(t *testing.T) {
 }
 
 func TestSubmitFromWorker(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	outer := futures.Submit(p, func() (*futures.Future[int], error) {
@@ -364,6 +384,7 @@ func TestSubmitFromWorker(t *testing.T) {
 }
 
 func TestSubmitMisusePanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	for name, fn := range map[string]func(){
@@ -380,6 +401,7 @@ func TestSubmitMisusePanics(t *testing.T) {
 }
 
 func TestGoexitInDoneCallbackKeepsPoolWorking(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	g := newGate()
@@ -396,6 +418,7 @@ func TestGoexitInDoneCallbackKeepsPoolWorking(t *testing.T) {
 }
 
 func TestSubmittedFutureRejectsSetters(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
 	defer p.Shutdown(true)
 	g := newGate()

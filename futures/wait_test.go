@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/goasyncio/asyncio/futures"
 )
 
@@ -40,6 +42,7 @@ func indexes(all, some []*futures.Future[int]) []int {
 }
 
 func TestWaitOnFuturesInGivenStates(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	// Cases where the outcome is decided by the states the futures are in
 	// when Wait is called. A short timeout ends the waits that must time out.
 	const timeout = 10 * time.Millisecond
@@ -77,6 +80,7 @@ func TestWaitOnFuturesInGivenStates(t *testing.T) {
 }
 
 func TestWaitReturnsWhenConditionIsMet(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for _, tc := range []struct {
 		name     string
 		when     futures.ReturnWhen
@@ -110,6 +114,7 @@ func TestWaitReturnsWhenConditionIsMet(t *testing.T) {
 }
 
 func TestWaitMixesResultTypes(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	a, b := new(futures.Future[int]), new(futures.Future[string])
 	b.SetResult("b")
 	done, notDone := futures.Wait([]futures.Waitable{a, b}, 0, futures.FirstCompleted)
@@ -119,6 +124,7 @@ func TestWaitMixesResultTypes(t *testing.T) {
 }
 
 func TestWaitForgetsFuturesItLeaves(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fs := makeFutures(pending, pending)
 	futures.Wait(fs, time.Millisecond, futures.AllCompleted)
 	for i, f := range fs {
@@ -129,6 +135,7 @@ func TestWaitForgetsFuturesItLeaves(t *testing.T) {
 }
 
 func TestWaitMisusePanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for name, fn := range map[string]func(){
 		"InvalidReturnWhen": func() { futures.Wait(makeFutures(succeeded), 0, 0) },
 		"NilFuture":         func() { futures.Wait([]*futures.Future[int]{nil}, 0, futures.AllCompleted) },
@@ -143,6 +150,7 @@ func TestWaitMisusePanics(t *testing.T) {
 }
 
 func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fs := makeFutures(pending, pending, succeeded, pending)
 	var order []int
 	for f := range futures.AsCompleted(context.Background(), fs) {
@@ -164,6 +172,7 @@ func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
 }
 
 func TestAsCompletedYieldsDoneFuturesFirstInInputOrder(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fs := makeFutures(succeeded, pending, failed, cancelled)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // even so, what is done is yielded
@@ -180,6 +189,7 @@ func TestAsCompletedYieldsDoneFuturesFirstInInputOrder(t *testing.T) {
 }
 
 func TestAsCompletedEndsWithContext(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fs := makeFutures(pending, succeeded)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -194,6 +204,7 @@ func TestAsCompletedEndsWithContext(t *testing.T) {
 }
 
 func TestAsCompletedYieldsDuplicatesOnce(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	f := new(futures.Future[int])
 	f.SetResult(1)
 	n := 0
@@ -206,6 +217,7 @@ func TestAsCompletedYieldsDuplicatesOnce(t *testing.T) {
 }
 
 func TestAsCompletedBreakForgetsFutures(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fs := makeFutures(succeeded, pending)
 	for range futures.AsCompleted(context.Background(), fs) {
 		break
@@ -216,6 +228,7 @@ func TestAsCompletedBreakForgetsFutures(t *testing.T) {
 }
 
 func TestAsCompletedWithPool(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(4)
 	defer p.Shutdown(true)
 	var fs []futures.Waitable

@@ -5,6 +5,8 @@ package greenlet_test
 import (
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/goasyncio/asyncio/greenlet"
 )
 
@@ -12,6 +14,7 @@ import (
 // the buffer that runtime.Stack fills.
 
 func TestSwitchDoesNotAllocate(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	main := greenlet.Current()
 	g := greenlet.New(func(...any) any {
 		for {

@@ -1,8 +1,13 @@
 package greenlet
 
-import "testing"
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
 
 func TestGoroutineID(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for name, id := range map[string]func() uintptr{
 		"goroutineID":      goroutineID,
 		"stackGoroutineID": stackGoroutineID,

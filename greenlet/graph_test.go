@@ -6,10 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/goasyncio/asyncio/greenlet"
 )
 
 func TestSwitchGraph(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	main := greenlet.Current()
 	var trace []string
 	rec := func(s string) { trace = append(trace, s) }
@@ -57,6 +60,7 @@ func TestSwitchGraph(t *testing.T) {
 // that Current is the greenlet that resumed and that its Switch returned
 // the value the switch into it sent, or its child's result.
 func TestRandomSwitchGraphs(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for seed := range 64 {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			r := &randomGraph{t: t, rng: rand.New(rand.NewPCG(uint64(seed), 1))}

@@ -33,6 +33,7 @@ func parked(t *testing.T) *greenlet.Greenlet {
 }
 
 func TestSwitchStartPassesArgsToRun(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	tests := []struct {
 		name string
 		args []any
@@ -59,6 +60,7 @@ func TestSwitchStartPassesArgsToRun(t *testing.T) {
 }
 
 func TestSwitchResumeDeliversArgs(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	tests := []struct {
 		name string
 		args []any
@@ -82,6 +84,7 @@ func TestSwitchResumeDeliversArgs(t *testing.T) {
 }
 
 func TestSwitchCopiesSeveralArgs(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	g := parked(t)
 	args := []any{1, 2}
 	got := g.Switch(args...).([]any)
@@ -92,6 +95,7 @@ func TestSwitchCopiesSeveralArgs(t *testing.T) {
 }
 
 func TestSwitchBackReturnsValue(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	main := greenlet.Current()
 	g := greenlet.New(func(...any) any {
 		main.Switch("first")
@@ -106,6 +110,7 @@ func TestSwitchBackReturnsValue(t *testing.T) {
 }
 
 func TestSwitchToRunningGreenletReturnsAtOnce(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	if got := greenlet.Current().Switch(1, 2); !reflect.DeepEqual(got, []any{1, 2}) {
 		t.Errorf("main: got %v", got)
 	}
@@ -118,6 +123,7 @@ func TestSwitchToRunningGreenletReturnsAtOnce(t *testing.T) {
 }
 
 func TestFinishReturnsToParent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	main := greenlet.Current()
 	var child *greenlet.Greenlet
 	var got any
@@ -141,6 +147,7 @@ func TestFinishReturnsToParent(t *testing.T) {
 }
 
 func TestFinishSkipsDeadParent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	main := greenlet.Current()
 	var child *greenlet.Greenlet
 	gr1 := greenlet.New(func(...any) any {
@@ -156,6 +163,7 @@ func TestFinishSkipsDeadParent(t *testing.T) {
 }
 
 func TestPanicPropagatesToParent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	errDisk := errors.New("disk full")
 	tests := []struct {
 		name  string
@@ -195,6 +203,7 @@ func TestPanicPropagatesToParent(t *testing.T) {
 func panicker(v any) { panic(v) }
 
 func TestPanicPassesThroughGreenlets(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	g := greenlet.New(func(...any) any {
 		inner := greenlet.New(func(...any) any { panic("deep") })
 		inner.Switch() // panics with a *PanicError that escapes g too
@@ -211,6 +220,7 @@ func TestPanicPassesThroughGreenlets(t *testing.T) {
 }
 
 func TestSwitchToDeadPanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	g := greenlet.New(func(...any) any { return nil })
 	g.Switch()
 	for name, fn := range map[string]func(){
@@ -227,6 +237,7 @@ func TestSwitchToDeadPanics(t *testing.T) {
 }
 
 func TestWrongGoroutinePanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	calls := map[string]func(g *greenlet.Greenlet){
 		"Switch": func(g *greenlet.Greenlet) { g.Switch() },
 		"Throw":  func(g *greenlet.Greenlet) { g.Throw(nil) },
@@ -270,6 +281,7 @@ func onOtherGoroutine(fn func()) (p any) {
 }
 
 func TestSwitchFromGreenletOfAnotherWorldPanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	target := parked(t)
 	p := onOtherGoroutine(func() {
 		// This goroutine's own world runs g, which switches to a greenlet
@@ -285,6 +297,7 @@ func TestSwitchFromGreenletOfAnotherWorldPanics(t *testing.T) {
 }
 
 func TestThrowRaisesInPendingSwitch(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	errStop := errors.New("stop")
 	main := greenlet.Current()
 	var caught any
@@ -308,6 +321,7 @@ func TestThrowRaisesInPendingSwitch(t *testing.T) {
 }
 
 func TestThrowUncaughtReachesParent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	errStop := errors.New("stop")
 	g := parked(t)
 	pe, ok := mustPanic(t, func() { g.Throw(errStop) }).(*greenlet.PanicError)
@@ -320,6 +334,7 @@ func TestThrowUncaughtReachesParent(t *testing.T) {
 }
 
 func TestThrowKilledEndsNormally(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for _, err := range []error{nil, greenlet.ErrKilled, fmt.Errorf("wrapped: %w", greenlet.ErrKilled)} {
 		g := parked(t)
 		v := g.Throw(err)
@@ -333,6 +348,7 @@ func TestThrowKilledEndsNormally(t *testing.T) {
 }
 
 func TestThrowUnstartedDiesWithoutRunning(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	errStop := errors.New("stop")
 	ran := false
 	run := func(...any) any { ran = true; return nil }
@@ -352,6 +368,7 @@ func TestThrowUnstartedDiesWithoutRunning(t *testing.T) {
 }
 
 func TestThrowRunningPanicsInCaller(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	errStop := errors.New("stop")
 	if p := mustPanic(t, func() { greenlet.Current().Throw(errStop) }); p != errStop {
 		t.Errorf("main: panic %v", p)
@@ -367,6 +384,7 @@ func TestThrowRunningPanicsInCaller(t *testing.T) {
 }
 
 func TestThrowIntoMain(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	errStop := errors.New("stop")
 	main := greenlet.Current()
 	g := greenlet.New(func(...any) any {
@@ -380,6 +398,7 @@ func TestThrowIntoMain(t *testing.T) {
 }
 
 func TestKillRunsDeferredCallsAndReturns(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	main := greenlet.Current()
 	var order []string
 	var victim *greenlet.Greenlet
@@ -406,6 +425,7 @@ func TestKillRunsDeferredCallsAndReturns(t *testing.T) {
 }
 
 func TestKillStates(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ran := false
 	unstarted := greenlet.New(func(...any) any { ran = true; return nil })
 	unstarted.Kill()
@@ -428,6 +448,7 @@ func TestKillStates(t *testing.T) {
 }
 
 func TestKillRecoveredReturnsAtNextSwitch(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	main := greenlet.Current()
 	stubborn := greenlet.New(func(...any) any {
 		func() {
@@ -449,6 +470,7 @@ func TestKillRecoveredReturnsAtNextSwitch(t *testing.T) {
 }
 
 func TestCurrentAndParent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	main := greenlet.Current()
 	if main == nil || main != greenlet.Current() {
 		t.Fatalf("Current in ordinary code: %p then %p", main, greenlet.Current())
@@ -481,6 +503,7 @@ func TestCurrentAndParent(t *testing.T) {
 }
 
 func TestWorldsRunConcurrently(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	done := make(chan [2]int)
 	for range 4 {
 		go func() {
@@ -525,6 +548,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 }
 
 func TestNewNilRunPanics(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := mustPanic(t, func() { greenlet.New(nil) })
 	if !strings.HasPrefix(fmt.Sprint(p), "greenlet: ") {
 		t.Errorf("panic %v", p)

@@ -3,9 +3,12 @@ package greenlet
 import (
 	"runtime"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 func TestRegistryForgetsCollectedWorlds(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ids := make(chan uintptr)
 	go func() {
 		New(func(...any) any { return nil }).Switch()

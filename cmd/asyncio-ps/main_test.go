@@ -15,6 +15,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestPrintsTasksOfARunningProgram(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	srv := httptest.NewServer(debughttp.Handler())
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
@@ -36,6 +37,7 @@ func TestPrintsTasksOfARunningProgram(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cases := []struct {
 		name string
 		args []string
