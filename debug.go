@@ -176,7 +176,7 @@ func FormatTasks(infos []TaskInfo) string {
 
 // line is a task's line in a dump.
 func (ti TaskInfo) line() string {
-	s := fmt.Sprintf("%s %s: %s (age %v)", ti.Name, ti.Func, ti.State, ti.Age)
+	s := fmt.Sprintf("%s %s: %s (age %v)", ti.Name, ti.Func, ti.State, ti.Age.Round(time.Millisecond))
 	if ti.Awaiting != "" {
 		s += ", awaiting " + ti.Awaiting
 	}

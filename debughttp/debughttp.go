@@ -93,7 +93,7 @@ func Format(infos []asyncio.LoopInfo, errs []error) string {
 		if info.Virtual {
 			clock = "virtual time"
 		}
-		fmt.Fprintf(&b, "loop %d (%s, %s %v)\n", info.ID, state, clock, info.Time)
+		fmt.Fprintf(&b, "loop %d (%s, %s %v)\n", info.ID, state, clock, info.Time.Round(time.Millisecond))
 		if i < len(errs) && errs[i] != nil {
 			fmt.Fprintf(&b, "  %v\n", errs[i])
 		}
