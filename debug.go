@@ -92,15 +92,9 @@ func (t *task) info(now time.Duration) TaskInfo {
 		Parent: t.creator,
 		Age:    now - t.born,
 	}
-	switch w := t.waitingOn; {
-	case t.sleep.index >= 0:
-		ti.Awaiting = fmt.Sprintf("sleep until %v", t.sleep.when)
-	case w == nil:
-	case w.task != nil:
-		ti.Awaiting = "task " + w.task.Name()
+	ti.Awaiting = t.awaiting()
+	if w := t.waitingOn; w != nil && w.task != nil && t.sleep.index < 0 {
 		ti.AwaitingTask = w.task.id
-	default:
-		ti.Awaiting = awaitNames[w.kind]
 	}
 	if x := t.extra.Load(); x != nil {
 		ti.CreatedAt = x.created
@@ -109,6 +103,19 @@ func (t *task) info(now time.Duration) TaskInfo {
 		}
 	}
 	return ti
+}
+
+// awaiting says what a suspended task waits for, or "".
+func (t *task) awaiting() string {
+	switch w := t.waitingOn; {
+	case t.sleep.index >= 0:
+		return fmt.Sprintf("sleep until %v", t.sleep.when)
+	case w == nil:
+		return ""
+	case w.task != nil:
+		return "task " + w.task.Name()
+	}
+	return awaitNames[t.waitingOn.kind]
 }
 
 func (t *task) stateWord() string {

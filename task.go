@@ -196,8 +196,8 @@ func (tk *Task[T]) describe() string {
 	state, outcome := describeOutcome(&t.fb, tk.value)
 	s := "<Task " + state + " name=" + quoteName(t.Name()) + " coro=<" + funcName(t.pc) + ">" + outcome
 	if t.fb.state == statePending {
-		if w := t.waitingFor(); w != "" {
-			s += " wait_for=" + w
+		if w := t.awaiting(); w != "" {
+			s += " wait_for=<" + w + ">"
 		}
 	}
 	if x := t.extra.Load(); x != nil && x.created != "" {
@@ -214,20 +214,6 @@ func (t *task) Name() string {
 		return t.name
 	}
 	return "Task-" + strconv.FormatUint(t.id, 10)
-}
-
-// waitingFor describes what a suspended task waits for.
-func (t *task) waitingFor() string {
-	switch w := t.waitingOn; {
-	case t.sleep.index >= 0:
-		return fmt.Sprintf("<sleep until %v>", t.sleep.when)
-	case w == nil:
-		return ""
-	case w.task != nil:
-		return "<Task pending name=" + quoteName(w.task.Name()) + ">"
-	default:
-		return "<Future pending>"
-	}
 }
 
 // run steps the task: it starts or resumes the task's function until the
