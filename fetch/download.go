@@ -1,0 +1,277 @@
+package fetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+// One download is one task. It takes a slot of its host (PerHost) and then
+// one of the run (Jobs), in that order so that a task waiting for its host
+// holds no slot that a download from another host could use, and makes
+// attempts until one succeeds or fails for good. Between attempts it gives
+// its slots back and sleeps on the loop's clock. Each attempt:
+//
+//  1. on a worker: sends the request, with Range and If-Range to resume a
+//     part, and reads the response headers;
+//  2. on the loop: judges the status, settles the file name, decides
+//     whether the body resumes the part or starts it over;
+//  3. on a worker: saves the body (see save.run).
+
+// A job is the loop's state of one download.
+type job struct {
+	index    int
+	req      Request
+	u        *url.URL
+	host     string
+	name     string // the reserved file name
+	base     string // the name name was made from, before a collision suffix
+	named    bool   // name is final: from the request, a part or a response
+	part     partial
+	hadMeta  bool // a sidecar may exist in the directory
+	attempts int
+	start    time.Duration // when the first attempt started, on the loop's clock
+	written  int64         // bytes saved so far, as events report them
+	done     bool
+}
+
+func (j *job) setName(name, base string, final bool) {
+	j.name, j.base, j.named = name, base, final
+}
+
+// event returns an event of kind k about j.
+func (j *job) event(k EventKind, r *run) Event {
+	e := Event{Kind: k, Index: j.index, URL: j.req.URL, Attempt: j.attempts, Written: j.written, Total: j.part.total}
+	if j.named {
+		e.Path = r.path(j.name)
+	}
+	return e
+}
+
+// download makes the attempts of j and returns its result.
+func (r *run) download(ctx context.Context, j *job) (res Result) {
+	res.Request = j.req
+	defer func() {
+		j.done = true
+		res.Attempts = j.attempts
+		if j.attempts > 0 {
+			res.Elapsed = r.loop.Time() - j.start
+		}
+		if res.Err == nil {
+			j.written = res.Bytes
+		}
+		if j.named {
+			res.Path = r.path(j.name)
+		}
+		e := j.event(EventDone, r)
+		e.Result = &res
+		r.emit(e)
+	}()
+	if r.d.Continue && j.req.Name != "" {
+		// The name is known: look before sending anything.
+		sk, err := r.complete(ctx, j)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		if sk.Skipped {
+			return sk
+		}
+	}
+	for {
+		out, err := r.attempt(ctx, j)
+		if err == nil {
+			out.Request = j.req
+			return out
+		}
+		res.Err = err
+		if canceled(ctx, err) || !isRetryable(err) || j.attempts > r.d.Retries {
+			return res
+		}
+		delay := backoff(j.attempts, err, r.rand)
+		e := j.event(EventRetry, r)
+		e.Delay, e.Err = delay, err
+		r.emit(e)
+		if err := asyncio.Sleep(ctx, delay); err != nil {
+			res.Err = err
+			return res
+		}
+	}
+}
+
+// attempt takes the slots and makes one attempt.
+func (r *run) attempt(ctx context.Context, j *job) (Result, error) {
+	if hs := r.hostSlots(j.host); hs != nil {
+		if err := hs.Acquire(ctx); err != nil {
+			return Result{}, err
+		}
+		defer hs.Release()
+	}
+	if err := r.slots.Acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	defer r.slots.Release()
+	j.attempts++
+	if j.attempts == 1 {
+		j.start = r.loop.Time()
+	}
+	// The request's own context, which a stalled body cancels.
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	j.written = j.part.kept()
+	r.emit(j.event(EventRequest, r))
+	resp, err := r.send(actx, j)
+	if err != nil {
+		return Result{}, err
+	}
+	r.settleName(j, resp)
+	if r.d.Continue {
+		if sk, err := r.complete(ctx, j); err != nil || sk.Skipped {
+			resp.Body.Close()
+			return sk, err
+		}
+	}
+	j.written = j.part.offset
+	r.emit(j.event(EventResponse, r))
+	return r.saveBody(ctx, actx, cancel, j, resp)
+}
+
+// send sends j's request and returns a response whose body is j's file
+// from j.part.offset on. A part that the server will not continue is
+// dropped, and the whole file asked for.
+func (r *run) send(ctx context.Context, j *job) (*http.Response, error) {
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.req.URL, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("User-Agent", "aiofetch")
+		resuming := j.part.resumable()
+		j.part.offset = j.part.kept()
+		j.part.setRange(req)
+		resp, err := onPool(ctx, r.pool, func() (*http.Response, error) { return do(r.client, req) })
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, err
+		case err != nil:
+			return nil, classifyNetError(err)
+		case resp.StatusCode == http.StatusOK:
+			j.part.learn(resp.Header, resp.ContentLength)
+			return resp, nil
+		case resp.StatusCode == http.StatusPartialContent && resuming &&
+			matchContentRange(resp.Header, j.part.offset, j.part.total):
+			return resp, nil
+		case resuming && (resp.StatusCode == http.StatusPartialContent ||
+			resp.StatusCode == http.StatusRequestedRangeNotSatisfiable):
+			// Not the rest of the file we have: ask for all of it.
+			resp.Body.Close()
+			j.part = partial{total: -1}
+		case resp.StatusCode == http.StatusPartialContent:
+			resp.Body.Close()
+			return nil, retryable(fmt.Errorf("%w: 206 Partial Content to a request without Range", ErrBadResponse))
+		default:
+			return nil, &StatusError{
+				Code:       resp.StatusCode,
+				Status:     resp.Status,
+				RetryAfter: parseRetryAfter(resp.Header, time.Now()),
+			}
+		}
+	}
+}
+
+// settleName fixes j's file name from its first good response: a name
+// from Content-Disposition replaces the one the URL suggested.
+func (r *run) settleName(j *job, resp *http.Response) {
+	if j.named {
+		return
+	}
+	if base := responseName(resp.Header, j.u); base != j.base {
+		r.names.release(j.name)
+		j.name, j.base = r.names.reserve(base), base
+	}
+	j.named = true
+}
+
+// complete checks, for Continue, whether j's file is already complete, and
+// returns a skipped Result if so.
+func (r *run) complete(ctx context.Context, j *job) (Result, error) {
+	p, req := r.path(j.name), j.req
+	return onPool(ctx, r.pool, func() (Result, error) {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			return Result{}, nil
+		}
+		res := Result{Request: req, Path: p, Bytes: fi.Size(), Skipped: true}
+		if req.SHA256 == "" {
+			return res, nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return Result{}, err
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return Result{}, err
+		}
+		if res.SHA256 = hex.EncodeToString(h.Sum(nil)); res.SHA256 != req.SHA256 {
+			return Result{}, nil // not the file asked for: download it again
+		}
+		return res, nil
+	})
+}
+
+// saveBody saves the body of resp on a worker and records the outcome in j.
+func (r *run) saveBody(ctx, actx context.Context, stall context.CancelCauseFunc, j *job, resp *http.Response) (Result, error) {
+	s := &save{
+		dir: r.dir, name: j.name, url: j.req.URL,
+		part: j.part, hadMeta: j.hadMeta, want: j.req.SHA256,
+		timeout: r.timeout, limiter: r.limiter,
+	}
+	if s.part.worthMeta() {
+		j.hadMeta = true
+	}
+	if r.d.OnEvent != nil {
+		s.progress = func(written int64) {
+			// On the worker: hand the count to the loop.
+			r.loop.CallSoonThreadsafe(func() {
+				if !j.done {
+					j.written = written
+					r.emit(j.event(EventProgress, r))
+				}
+			})
+		}
+	}
+	// A failed save still tells what the part keeps, so the error travels
+	// in the value: a future's value is lost when it fails.
+	out, err := onPool(ctx, r.pool, func() (saved, error) {
+		out, err := s.run(actx, stall, resp.Body)
+		out.err = err
+		return out, nil
+	})
+	if err == nil {
+		err = out.err
+	}
+	if err != nil {
+		if errors.Is(err, asyncio.ErrCancelled) {
+			return Result{}, err
+		}
+		j.part.offset = 0
+		if out.keep {
+			j.part.offset = out.size
+		}
+		j.written = j.part.offset
+		return Result{}, err
+	}
+	j.hadMeta = false
+	return Result{Path: r.path(j.name), Bytes: out.size, SHA256: out.sum}, nil
+}

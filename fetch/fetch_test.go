@@ -1,0 +1,110 @@
+package fetch_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio/fetch"
+)
+
+func TestFetchSavesFilesFromASlowServer(t *testing.T) {
+	files := map[string][]byte{}
+	for i := range 5 {
+		files[fmt.Sprintf("/f%d.bin", i)] = content(10_000+i, uint64(i))
+	}
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+		serve(w, r, files[r.URL.Path], "")
+	})
+	d := newDownloader(t)
+	var reqs []fetch.Request
+	for i := range 5 {
+		reqs = append(reqs, fetch.Request{URL: fmt.Sprintf("%s/f%d.bin", srv.URL, i)})
+	}
+	res := runOK(t, d, reqs...)
+	for i, r := range res {
+		want := files[fmt.Sprintf("/f%d.bin", i)]
+		if r.Err != nil {
+			t.Fatalf("%s: %v", r.Request.URL, r.Err)
+		}
+		if r.Path != in(d, fmt.Sprintf("f%d.bin", i)) || r.Bytes != int64(len(want)) || r.SHA256 != sum(want) || r.Attempts != 1 {
+			t.Errorf("result %d = %+v, want path f%d.bin, %d bytes, sha256 %s, 1 attempt", i, r, i, len(want), sum(want))
+		}
+		checkFile(t, r.Path, want)
+	}
+	if got := dirFiles(t, d.Dir); len(got) != 5 {
+		t.Errorf("directory holds %v, want the 5 files and nothing else", got)
+	}
+}
+
+// TestFetchConcurrency checks that Jobs and PerHost bound the requests in
+// flight, and that the bounds are reached: the servers hold each request
+// until as many as expected have been in flight together, so a downloader
+// that ran fewer at once would make the test fail after a 5s wait.
+func TestFetchConcurrency(t *testing.T) {
+	tests := []struct {
+		name          string
+		jobs, perHost int
+		hosts         int
+		want          int // requests in flight at once, over all hosts
+	}{
+		{"sync", 1, 0, 1, 1},
+		{"jobs", 3, 0, 1, 3},
+		{"jobs across hosts", 4, 0, 2, 4},
+		{"per host", 8, 2, 2, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			inFlight, most := 0, 0
+			hostInFlight, hostMost := map[string]int{}, map[string]int{}
+			h := func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				inFlight++
+				hostInFlight[r.Host]++
+				most = max(most, inFlight)
+				hostMost[r.Host] = max(hostMost[r.Host], hostInFlight[r.Host])
+				mu.Unlock()
+				for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+					mu.Lock()
+					reached := most >= tt.want
+					mu.Unlock()
+					if reached {
+						break
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				serve(w, r, []byte(r.URL.Path), "")
+				mu.Lock()
+				inFlight--
+				hostInFlight[r.Host]--
+				mu.Unlock()
+			}
+			d := newDownloader(t)
+			d.Jobs, d.PerHost = tt.jobs, tt.perHost
+			var reqs []fetch.Request
+			for h2 := range tt.hosts {
+				srv := newServer(t, h)
+				for i := range 3 * tt.want {
+					reqs = append(reqs, fetch.Request{URL: fmt.Sprintf("%s/h%d-%d", srv.URL, h2, i)})
+				}
+			}
+			for _, r := range runOK(t, d, reqs...) {
+				if r.Err != nil {
+					t.Fatalf("%s: %v", r.Request.URL, r.Err)
+				}
+			}
+			if most != tt.want {
+				t.Errorf("at most %d requests were in flight at once, want %d", most, tt.want)
+			}
+			for host, n := range hostMost {
+				if tt.perHost > 0 && n != tt.perHost {
+					t.Errorf("at most %d requests to %s were in flight at once, want %d", n, host, tt.perHost)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,186 @@
+package fetch_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/fetch"
+)
+
+// writePart leaves in d's directory what an interrupted earlier run of
+// the download of url to name leaves: a part and its sidecar.
+func writePart(t *testing.T, d *fetch.Downloader, url, name string, part []byte, etag string, length int) {
+	t.Helper()
+	if err := os.WriteFile(in(d, name+".part"), part, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := json.Marshal(map[string]any{"url": url, "name": name, "etag": etag, "length": length})
+	if err := os.WriteFile(in(d, name+".part.meta"), meta, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFetchResumesAPartFromAnEarlierRun(t *testing.T) {
+	body := content(300_000, 5)
+	const etag = `"same"`
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		h.add(r)
+		serve(w, r, body, etag)
+	})
+	d := newDownloader(t)
+	url := srv.URL + "/big.bin"
+	writePart(t, d, url, "big.bin", body[:123_456], etag, len(body))
+	var first fetch.Event
+	d.OnEvent = func(e fetch.Event) {
+		if e.Kind == fetch.EventResponse {
+			first = e
+		}
+	}
+	res := runOK(t, d, fetch.Request{URL: url})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	checkFile(t, in(d, "big.bin"), body)
+	if res[0].SHA256 != sum(body) {
+		t.Errorf("result sha256 %s, want the whole file's %s", res[0].SHA256, sum(body))
+	}
+	req := h.all()[0]
+	if req.Header.Get("Range") != "bytes=123456-" || req.Header.Get("If-Range") != etag {
+		t.Errorf("request has Range %q and If-Range %q, want bytes=123456- and %s",
+			req.Header.Get("Range"), req.Header.Get("If-Range"), etag)
+	}
+	if first.Written != 123_456 || first.Total != int64(len(body)) {
+		t.Errorf("response event says %d of %d bytes, want 123456 of %d", first.Written, first.Total, len(body))
+	}
+	if got := dirFiles(t, d.Dir); !slices.Equal(got, []string{"big.bin"}) {
+		t.Errorf("directory holds %v, want only big.bin", got)
+	}
+}
+
+func TestFetchRestartsWhenTheFileChanged(t *testing.T) {
+	body := content(300_000, 6)
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		h.add(r)
+		serve(w, r, body, `"new"`)
+	})
+	tests := []struct {
+		name       string
+		etag       string
+		length     int
+		wantRanged bool // whether the part is worth asking the server about
+		wantReqs   int
+	}{
+		{"other ETag", `"old"`, len(body), true, 1},       // If-Range fails: 200
+		{"other length", `"new"`, len(body) + 5, true, 2}, // 206 of another file: ask again
+		{"no validator", "", len(body), false, 1},         // nothing proves it the same file
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h = hits{}
+			d := newDownloader(t)
+			url := srv.URL + "/f.bin"
+			writePart(t, d, url, "f.bin", content(100_000, 7), tt.etag, tt.length)
+			res := runOK(t, d, fetch.Request{URL: url})
+			if res[0].Err != nil {
+				t.Fatal(res[0].Err)
+			}
+			checkFile(t, in(d, "f.bin"), body)
+			if len(h.all()) != tt.wantReqs {
+				t.Errorf("%d requests, want %d", len(h.all()), tt.wantReqs)
+			}
+			ranged := h.all()[0].Header.Get("Range") != ""
+			if ranged != tt.wantRanged {
+				t.Errorf("first request has Range %q; want one: %v", h.all()[0].Header.Get("Range"), tt.wantRanged)
+			}
+			if got := dirFiles(t, d.Dir); !slices.Equal(got, []string{"f.bin"}) {
+				t.Errorf("directory holds %v, want only f.bin", got)
+			}
+		})
+	}
+}
+
+func TestFetchKeepsASidecarForLargeParts(t *testing.T) {
+	size := fetch.ResumeMin + 1000
+	body := content(size, 8)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "999999999")
+		w.Header().Set("ETag", `"x"`)
+		w.Write(body[:size/2])
+	})
+	d := newDownloader(t)
+	url := srv.URL + "/large.bin"
+	res := runOK(t, d, fetch.Request{URL: url})
+	if !errors.Is(res[0].Err, fetch.ErrShortBody) {
+		t.Fatalf("error %v, want ErrShortBody", res[0].Err)
+	}
+	b, err := os.ReadFile(in(d, "large.bin.part.meta"))
+	if err != nil {
+		t.Fatalf("no sidecar for a large part: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m["url"] != url || m["etag"] != `"x"` || m["length"] != 999999999.0 {
+		t.Errorf("sidecar %s, want the URL, ETag and length (%v)", b, err)
+	}
+}
+
+func TestFetchCancelledLeavesOnlyParts(t *testing.T) {
+	body := content(1<<20, 9)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1048576")
+		w.Header().Set("ETag", `"c"`)
+		w.Write(body[:300_000])
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done() // hold the rest until the client goes
+	})
+	d := newDownloader(t)
+	var results []fetch.Result
+	var fetchErr error
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		var tk *asyncio.Task[int]
+		receiving := map[int]bool{}
+		d.OnEvent = func(e fetch.Event) {
+			if e.Kind == fetch.EventProgress && e.Written > 0 {
+				receiving[e.Index] = true
+			}
+			if len(receiving) == 2 {
+				tk.Cancel() // as Ctrl-C does, through asyncio.WithContext
+			}
+		}
+		tk = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			results, fetchErr = d.Fetch(ctx, []fetch.Request{{URL: srv.URL + "/a.bin"}, {URL: srv.URL + "/b.bin"}})
+			return 0, fetchErr
+		})
+		_, err := asyncio.Await(ctx, tk)
+		if !errors.Is(err, asyncio.ErrCancelled) {
+			t.Errorf("the cancelled task ended with %v", err)
+		}
+		return 0, nil
+	}, asyncio.WithVirtualClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(fetchErr, asyncio.ErrCancelled) {
+		t.Errorf("Fetch returned %v, want ErrCancelled", fetchErr)
+	}
+	for _, r := range results {
+		if !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("%s: %v, want a cancellation", r.Request.URL, r.Err)
+		}
+	}
+	for _, name := range dirFiles(t, d.Dir) {
+		if name == "a.bin" || name == "b.bin" {
+			t.Errorf("a cancelled download left %s under its final name", name)
+		}
+	}
+	if !exists(in(d, "a.bin.part")) || !exists(in(d, "b.bin.part")) {
+		t.Errorf("directory holds %v, want the two parts", dirFiles(t, d.Dir))
+	}
+}

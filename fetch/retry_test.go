@@ -1,0 +1,315 @@
+package fetch_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio/fetch"
+)
+
+func TestFetchRetries503ThenSucceeds(t *testing.T) {
+	body := content(5000, 1)
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if h.add(r) < 2 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		serve(w, r, body, "")
+	})
+	d := newDownloader(t)
+	d.Retries = 3
+	var delays []time.Duration
+	d.OnEvent = func(e fetch.Event) {
+		if e.Kind == fetch.EventRetry {
+			delays = append(delays, e.Delay)
+			if se, ok := errors.AsType[*fetch.StatusError](e.Err); !ok || se.Code != 503 {
+				t.Errorf("retry after %v, want a StatusError with code 503", e.Err)
+			}
+		}
+	}
+	res, took, err := run(t, d, fetch.Request{URL: srv.URL + "/f"})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("Fetch: %v, %v", err, res[0].Err)
+	}
+	if res[0].Attempts != 3 || len(delays) != 2 {
+		t.Fatalf("%d attempts and %d retry events, want 3 and 2", res[0].Attempts, len(delays))
+	}
+	var total time.Duration
+	for n, delay := range delays {
+		if limit := fetch.BackoffBase << n; delay < 0 || delay > limit {
+			t.Errorf("wait before retry %d = %v, want between 0 and %v", n+1, delay, limit)
+		}
+		total += delay
+	}
+	if took != total {
+		t.Errorf("Fetch took %v of loop time, want the %v of the waits", took, total)
+	}
+	checkFile(t, res[0].Path, body)
+}
+
+func TestFetchHonoursRetryAfter(t *testing.T) {
+	date := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name       string
+		date       string // the response's Date header, or "" for the server's
+		retryAfter string
+		want       time.Duration
+	}{
+		{"seconds", "", "7", 7 * time.Second},
+		{"http date", date.Format(http.TimeFormat), date.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+	}
+	for _, tt := range tests {
+		for _, code := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+			t.Run(tt.name+"/"+strconv.Itoa(code), func(t *testing.T) {
+				var h hits
+				srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+					if h.add(r) == 0 {
+						if tt.date != "" {
+							w.Header().Set("Date", tt.date)
+						}
+						w.Header().Set("Retry-After", tt.retryAfter)
+						w.WriteHeader(code)
+						return
+					}
+					serve(w, r, []byte("ok"), "")
+				})
+				d := newDownloader(t)
+				d.Retries = 1
+				var delay time.Duration
+				d.OnEvent = func(e fetch.Event) {
+					if e.Kind == fetch.EventRetry {
+						delay = e.Delay
+					}
+				}
+				res, took, err := run(t, d, fetch.Request{URL: srv.URL + "/f"})
+				if err != nil || res[0].Err != nil {
+					t.Fatalf("Fetch: %v, %v", err, res[0].Err)
+				}
+				if delay != tt.want || took != tt.want {
+					t.Errorf("waited %v (loop time %v), want the %v that Retry-After asked for", delay, took, tt.want)
+				}
+			})
+		}
+	}
+}
+
+func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		check   func(error) bool
+	}{
+		{
+			"404",
+			func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+			func(err error) bool {
+				se, ok := errors.AsType[*fetch.StatusError](err)
+				return ok && se.Code == 404
+			},
+		},
+		{
+			"redirect loop",
+			func(w http.ResponseWriter, r *http.Request) {
+				next := map[string]string{"/a": "/b", "/b": "/c", "/c": "/a"}[r.URL.Path]
+				http.Redirect(w, r, next, http.StatusFound)
+			},
+			func(err error) bool { return errors.Is(err, fetch.ErrRedirectLoop) },
+		},
+		{
+			"endless redirects",
+			func(w http.ResponseWriter, r *http.Request) {
+				n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+				http.Redirect(w, r, fmt.Sprintf("/a?n=%d", n+1), http.StatusMovedPermanently)
+			},
+			func(err error) bool { return errors.Is(err, fetch.ErrTooManyRedirects) },
+		},
+		{
+			"server too busy for too long",
+			func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", "86400")
+				w.WriteHeader(http.StatusServiceUnavailable)
+			},
+			func(err error) bool {
+				se, ok := errors.AsType[*fetch.StatusError](err)
+				return ok && se.Code == 503 && se.RetryAfter == 24*time.Hour
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, tt.handler)
+			d := newDownloader(t)
+			d.Retries = 3
+			res, _, err := run(t, d, fetch.Request{URL: srv.URL + "/a"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(res[0].Err) {
+				t.Errorf("error %v is not the one expected", res[0].Err)
+			}
+			if res[0].Attempts != 1 {
+				t.Errorf("%d attempts, want 1: the error is final", res[0].Attempts)
+			}
+			if files := dirFiles(t, d.Dir); len(files) != 0 {
+				t.Errorf("a failed download left %v", files)
+			}
+		})
+	}
+}
+
+func TestFetchResumesAfterConnectionReset(t *testing.T) {
+	body := content(200_000, 2)
+	const etag = `"v1"`
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if h.add(r) > 0 {
+			serve(w, r, body, etag)
+			return
+		}
+		// Send half the body, then drop the connection.
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nETag: %s\r\n\r\n", len(body), etag)
+		buf.Write(body[:len(body)/2])
+		buf.Flush()
+	})
+	d := newDownloader(t)
+	d.Retries = 1
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/f"})
+	if res[0].Err != nil || res[0].Attempts != 2 {
+		t.Fatalf("result %+v, want success at the second attempt", res[0])
+	}
+	checkFile(t, res[0].Path, body)
+	second := h.all()[1]
+	var from int
+	if _, err := fmt.Sscanf(second.Header.Get("Range"), "bytes=%d-", &from); err != nil || from <= 0 || from > len(body)/2 {
+		t.Errorf("second request has Range %q, want bytes=N- for the N bytes received", second.Header.Get("Range"))
+	}
+	if got := second.Header.Get("If-Range"); got != etag {
+		t.Errorf("second request has If-Range %q, want %q", got, etag)
+	}
+}
+
+func TestFetchShortBodyIsAnError(t *testing.T) {
+	body := content(1000, 3)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.Write(body[:600])
+	})
+	d := newDownloader(t)
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/short.bin"})
+	if !errors.Is(res[0].Err, fetch.ErrShortBody) {
+		t.Fatalf("error %v, want ErrShortBody", res[0].Err)
+	}
+	if exists(in(d, "short.bin")) {
+		t.Error("a short body was saved under its final name")
+	}
+	checkFile(t, in(d, "short.bin.part"), body[:600])
+}
+
+func TestFetchStalledBodyIsRetried(t *testing.T) {
+	body := content(1000, 4)
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if h.add(r) > 0 {
+			serve(w, r, body, `"e"`)
+			return
+		}
+		w.Header().Set("Content-Length", "1000")
+		w.Header().Set("ETag", `"e"`)
+		w.Write(body[:100])
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done() // stall until the client gives up
+	})
+	d := newDownloader(t)
+	d.Retries, d.Timeout = 1, 100*time.Millisecond
+	var why error
+	d.OnEvent = func(e fetch.Event) {
+		if e.Kind == fetch.EventRetry {
+			why = e.Err
+		}
+	}
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/f"})
+	if !errors.Is(why, fetch.ErrStalled) {
+		t.Errorf("first attempt failed with %v, want ErrStalled", why)
+	}
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	checkFile(t, res[0].Path, body)
+	if got := h.all()[1].Header.Get("Range"); got != "bytes=100-" {
+		t.Errorf("retry has Range %q, want bytes=100-", got)
+	}
+}
+
+func TestFetchGivesUpAfterRetries(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+	})
+	for _, retries := range []int{0, 2} {
+		d := newDownloader(t)
+		d.Retries = retries
+		res := runOK(t, d, fetch.Request{URL: srv.URL + "/f"})
+		if se, ok := errors.AsType[*fetch.StatusError](res[0].Err); !ok || se.Code != 502 {
+			t.Errorf("Retries %d: error %v, want status 502", retries, res[0].Err)
+		}
+		if res[0].Attempts != retries+1 {
+			t.Errorf("Retries %d: %d attempts, want %d", retries, res[0].Attempts, retries+1)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for n := 1; n <= 40; n++ {
+		limit := min(fetch.BackoffBase<<min(n-1, 20), 30*time.Second)
+		for range 100 {
+			if d := fetch.Backoff(n, errors.New("x"), rnd); d < 0 || d > limit {
+				t.Fatalf("backoff before retry %d = %v, want between 0 and %v", n, d, limit)
+			}
+		}
+	}
+	se := &fetch.StatusError{Code: 429, RetryAfter: 42 * time.Second}
+	if d := fetch.Backoff(1, se, rnd); d != 42*time.Second {
+		t.Errorf("backoff after Retry-After 42s = %v", d)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)
+	tests := []struct {
+		retryAfter, date string
+		want             time.Duration
+	}{
+		{"", "", 0},
+		{"120", "", 2 * time.Minute},
+		{" 5 ", "", 5 * time.Second},
+		{"-3", "", 0},
+		{"soon", "", 0},
+		{now.Add(time.Hour).Format(http.TimeFormat), "", time.Hour},
+		{now.Add(-time.Hour).Format(http.TimeFormat), "", 0},
+		{now.Add(time.Hour).Format(http.TimeFormat), now.Add(30 * time.Minute).Format(http.TimeFormat), 30 * time.Minute},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.retryAfter != "" {
+			h.Set("Retry-After", tt.retryAfter)
+		}
+		if tt.date != "" {
+			h.Set("Date", tt.date)
+		}
+		if got := fetch.ParseRetryAfter(h, now); got != tt.want {
+			t.Errorf("Retry-After %q, Date %q: %v, want %v", tt.retryAfter, tt.date, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,288 @@
+package fetch_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/fetch"
+)
+
+func TestFetchVerifiesChecksums(t *testing.T) {
+	body := content(50_000, 10)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { serve(w, r, body, "") })
+	tests := []struct {
+		name, sha256 string
+		wantErr      error
+	}{
+		{"matches", sum(body), nil},
+		{"matches in upper case", strings.ToUpper(sum(body)), nil},
+		{"differs", sum([]byte("something else")), fetch.ErrChecksum},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDownloader(t)
+			d.Retries = 3
+			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin", SHA256: tt.sha256})
+			if !errors.Is(res[0].Err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", res[0].Err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				if files := dirFiles(t, d.Dir); len(files) != 0 {
+					t.Errorf("a file that failed its checksum left %v", files)
+				}
+				if res[0].Attempts != 1 {
+					t.Errorf("%d attempts, want 1: a checksum mismatch is final", res[0].Attempts)
+				}
+				return
+			}
+			checkFile(t, in(d, "f.bin"), body)
+		})
+	}
+}
+
+func TestFetchContinueSkipsCompleteFiles(t *testing.T) {
+	body := content(20_000, 11)
+	stale := []byte("an older copy")
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		h.add(r)
+		serve(w, r, body, "")
+	})
+	tests := []struct {
+		name      string
+		req       fetch.Request
+		file      string // name of the file present before
+		present   []byte
+		wantSkip  bool
+		wantHits  int
+		wantBytes []byte // the file afterwards
+	}{
+		{"named, no checksum", fetch.Request{Name: "x.bin"}, "x.bin", stale, true, 0, stale},
+		{"named, checksum matches", fetch.Request{Name: "x.bin", SHA256: sum(body)}, "x.bin", body, true, 0, body},
+		{"named, checksum differs", fetch.Request{Name: "x.bin", SHA256: sum(body)}, "x.bin", stale, false, 1, body},
+		{"named from the URL", fetch.Request{}, "f.bin", stale, true, 1, stale},
+		{"absent", fetch.Request{}, "", nil, false, 1, body},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h = hits{}
+			d := newDownloader(t)
+			d.Continue = true
+			if tt.file != "" {
+				if err := os.WriteFile(in(d, tt.file), tt.present, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tt.req.URL = srv.URL + "/f.bin"
+			res := runOK(t, d, tt.req)
+			if res[0].Err != nil || res[0].Skipped != tt.wantSkip {
+				t.Fatalf("result %+v, want skipped: %v", res[0], tt.wantSkip)
+			}
+			if len(h.all()) != tt.wantHits {
+				t.Errorf("%d requests, want %d", len(h.all()), tt.wantHits)
+			}
+			checkFile(t, res[0].Path, tt.wantBytes)
+			if res[0].Attempts != tt.wantHits {
+				t.Errorf("%d attempts, want %d", res[0].Attempts, tt.wantHits)
+			}
+			if tt.wantSkip && res[0].Bytes != int64(len(tt.present)) {
+				t.Errorf("skipped result says %d bytes, want the file's %d", res[0].Bytes, len(tt.present))
+			}
+		})
+	}
+}
+
+func TestFetchReplacesFilesWithoutContinue(t *testing.T) {
+	body := content(1000, 12)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { serve(w, r, body, "") })
+	d := newDownloader(t)
+	os.WriteFile(in(d, "f.bin"), []byte("old"), 0o644)
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+	if res[0].Err != nil || res[0].Path != in(d, "f.bin") {
+		t.Fatalf("result %+v, want f.bin replaced", res[0])
+	}
+	checkFile(t, res[0].Path, body)
+}
+
+// pattern is the repeating content of the large body.
+var pattern = content(64<<10, 13)
+
+func TestFetchLargeBodyInBoundedMemory(t *testing.T) {
+	const size = 100 << 20
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "104857600")
+		for range size / len(pattern) {
+			if _, err := w.Write(pattern); err != nil {
+				return
+			}
+		}
+	})
+	want := sum(slices.Repeat(pattern, size/len(pattern)))
+	d := newDownloader(t)
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	})
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/big", SHA256: want})
+	close(stop)
+	wg.Wait()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+
+	if res[0].Err != nil || res[0].Bytes != size {
+		t.Fatalf("result %+v, want %d bytes", res[0], size)
+	}
+	// The body is 100 MiB; a downloader that buffered it would need that
+	// much heap. Streaming needs a buffer or two.
+	const bound = 16 << 20
+	if grew := int64(peak) - int64(before.HeapInuse); grew > bound {
+		t.Errorf("heap in use grew by %d MiB during the download, want under %d MiB", grew>>20, bound>>20)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*bound {
+		t.Errorf("%d MiB allocated during the download, want under %d MiB", alloc>>20, 2*bound>>20)
+	}
+	t.Logf("heap in use peaked %d KiB above the start; %d KiB allocated", (int64(peak)-int64(before.HeapInuse))>>10, (after.TotalAlloc-before.TotalAlloc)>>10)
+}
+
+func TestFetchRejectsBadInputBeforeDownloading(t *testing.T) {
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { h.add(r) })
+	good := fetch.Request{URL: srv.URL + "/ok"}
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o644)
+	tests := []struct {
+		name string
+		dir  string
+		req  fetch.Request
+		want error
+	}{
+		{"ftp URL", "", fetch.Request{URL: "ftp://h/x"}, fetch.ErrInvalidURL},
+		{"relative URL", "", fetch.Request{URL: "/just/a/path"}, fetch.ErrInvalidURL},
+		{"unparsable URL", "", fetch.Request{URL: "http://h/%zz"}, fetch.ErrInvalidURL},
+		{"no host", "", fetch.Request{URL: "http:///x"}, fetch.ErrInvalidURL},
+		{"name with a directory", "", fetch.Request{URL: good.URL, Name: "a/b"}, fetch.ErrInvalidName},
+		{"hidden name", "", fetch.Request{URL: good.URL, Name: ".x"}, fetch.ErrInvalidName},
+		{"short checksum", "", fetch.Request{URL: good.URL, SHA256: "abc"}, fetch.ErrInvalidChecksum},
+		{"missing directory", filepath.Join(file, "..", "nope"), good, fetch.ErrInvalidDir},
+		{"file as directory", file, good, fetch.ErrInvalidDir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDownloader(t)
+			if tt.dir != "" {
+				d.Dir = tt.dir
+			}
+			res, _, err := run(t, d, good, tt.req)
+			if !errors.Is(err, tt.want) || res != nil {
+				t.Errorf("Fetch returned %d results and %v, want no result and %v", len(res), err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "fetch: ") {
+				t.Errorf("error text %q does not start with the package name", err)
+			}
+		})
+	}
+	if n := len(h.all()); n != 0 {
+		t.Errorf("%d requests sent despite bad input", n)
+	}
+}
+
+func TestFetchOutsideATaskPanics(t *testing.T) {
+	defer func() {
+		err, _ := recover().(error)
+		if !errors.Is(err, asyncio.ErrNoRunningLoop) {
+			t.Errorf("panic with %v, want ErrNoRunningLoop", err)
+		}
+	}()
+	new(fetch.Downloader).Fetch(context.Background(), nil)
+}
+
+func TestFetchEvents(t *testing.T) {
+	body := content(3<<20, 14)
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if h.add(r) == 0 {
+			w.Header().Set("Content-Length", "3145728")
+			w.Header().Set("ETag", `"e"`)
+			w.Write(body[:1<<20])
+			return // short: the retry resumes
+		}
+		serve(w, r, body, `"e"`)
+	})
+	d := newDownloader(t)
+	d.Retries = 1
+	d.RateLimit = 64 << 20 // limited, yet fast enough for a test
+	var events []fetch.Event
+	d.OnEvent = func(e fetch.Event) { events = append(events, e) }
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/e.bin"})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	checkFile(t, res[0].Path, body)
+
+	var kinds []fetch.EventKind
+	for _, e := range events {
+		if e.Kind != fetch.EventProgress && (len(kinds) == 0 || kinds[len(kinds)-1] != e.Kind) {
+			kinds = append(kinds, e.Kind)
+		}
+		if e.Index != 0 || e.URL != srv.URL+"/e.bin" {
+			t.Errorf("%v event for request %d, %s", e.Kind, e.Index, e.URL)
+		}
+	}
+	want := []fetch.EventKind{fetch.EventRequest, fetch.EventResponse, fetch.EventRetry, fetch.EventRequest, fetch.EventResponse, fetch.EventDone}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("events %v, want %v with progress between", kinds, want)
+	}
+	var last int64 = -1
+	for _, e := range events {
+		switch e.Kind {
+		case fetch.EventResponse:
+			last = e.Written // a resume starts from the part
+		case fetch.EventProgress:
+			if e.Written < last || e.Written > int64(len(body)) || e.Total != int64(len(body)) {
+				t.Errorf("progress %d of %d after %d", e.Written, e.Total, last)
+			}
+			last = e.Written
+		case fetch.EventRetry:
+			if e.Written != 1<<20 {
+				t.Errorf("retry event says the part keeps %d bytes, want %d", e.Written, 1<<20)
+			}
+		case fetch.EventDone:
+			if e.Result == nil || e.Written != int64(len(body)) || e.Path != res[0].Path {
+				t.Errorf("done event %+v, want the result and %d bytes", e, len(body))
+			}
+		}
+	}
+}
+
+func TestEventKindString(t *testing.T) {
+	for k, want := range map[fetch.EventKind]string{fetch.EventRetry: "retry", fetch.EventDone: "done", 0: "EventKind(0)", 42: "EventKind(42)"} {
+		if got := k.String(); got != want {
+			t.Errorf("EventKind(%d).String() = %q, want %q", k, got, want)
+		}
+	}
+}
