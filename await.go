@@ -10,7 +10,7 @@ import (
 
 // Await suspends the task that owns ctx until aw is done, letting the loop
 // run other tasks meanwhile, and returns aw's result: the Go form of
-// `await aw`. If aw is done already, Await returns at once without
+// `await aw`. With an error, the value is T's zero value. If aw is done already, Await returns at once without
 // suspending. To await a plain function call, call it: fn(ctx) runs inline
 // in the same task, as `await coro()` does.
 //

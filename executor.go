@@ -19,6 +19,11 @@ import (
 // fn is not interrupted, but may watch a context it closes over, such as
 // the task's ctx, which Cancel cancels. RunInExecutor panics as CreateFuture
 // does when ctx does not belong to a task of a running loop.
+//
+// A task that must not go on before fn has returned, even when it is
+// cancelled (to clean up what fn writes, say), awaits Shield(ctx, f) rather
+// than f, and after an ErrCancelled awaits f itself: the cancellation has
+// been delivered, and f completes when fn returns.
 func RunInExecutor[T any](ctx context.Context, ex futures.Executor, fn func() (T, error)) *Future[T] {
 	f := CreateFuture[T](ctx)
 	if ex == nil {

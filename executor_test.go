@@ -176,3 +176,30 @@ func TestSetDefaultExecutor(t *testing.T) {
 		return 0, err
 	})
 }
+
+func TestCancelledTaskCanWaitForItsExecutorWork(t *testing.T) {
+	// The pattern RunInExecutor's doc gives for clean-up after a
+	// cancellation: await a Shield, then the future itself.
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		release := make(chan struct{})
+		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			f := asyncio.RunInExecutor(ctx, nil, func() (int, error) { <-release; return 7, nil })
+			_, err := asyncio.Await(ctx, asyncio.Shield(ctx, f))
+			r.add("shielded await: %v", err)
+			v, ferr := asyncio.Await(ctx, f)
+			r.add("the work returned %d, %v", v, ferr)
+			return v, err
+		})
+		asyncio.Sleep(ctx, 0)
+		task.Cancel()
+		asyncio.Sleep(ctx, 0)
+		close(release)
+		_, err := asyncio.Await(ctx, task)
+		if !errors.Is(err, asyncio.ErrCancelled) {
+			t.Errorf("task = %v", err)
+		}
+		return 0, nil
+	})
+	r.check(t, "shielded await: asyncio: cancelled", "the work returned 7, <nil>")
+}
