@@ -3,6 +3,7 @@ package asyncio
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,16 +42,7 @@ func (t *task) Deadline() (deadline time.Time, ok bool) { return }
 // Done returns a channel that is closed when the task is cancelled or done.
 func (t *task) Done() <-chan struct{} {
 	x := t.ctxExtra()
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.done == nil {
-		if t.markWatched()&ctxCancelled != 0 {
-			x.done = closedChan
-		} else {
-			x.done = make(chan struct{})
-		}
-	}
-	return x.done
+	return x.channel(t.markWatched()&ctxCancelled != 0)
 }
 
 // The bits of task.ctxFlags. Done and AfterFunc set ctxWatched, and
@@ -67,9 +59,7 @@ func (t *task) markWatched() (old uint32) { return t.ctxFlags.Or(ctxWatched) }
 // A taskExtra holds what few tasks need: the state of a watched context,
 // and the creation site in debug mode.
 type taskExtra struct {
-	mu          sync.Mutex
-	done        chan struct{}
-	afters      map[*afterFunc]struct{}
+	doneSignal
 	created     string // where the task was made, in debug mode
 	suspendedAt string // where it last suspended, in debug mode
 }
@@ -113,55 +103,105 @@ func (t *task) Value(key any) any {
 // String names the task, as context values print their parents.
 func (t *task) String() string { return "asyncio.Task(" + t.Name() + ")" }
 
-// An afterFunc is a function registered with AfterFunc.
-type afterFunc struct{ f func() }
-
 // AfterFunc arranges for f to be called when the context is cancelled, and
 // returns a function that unregisters it and reports whether it did. The
 // context package calls it for contexts derived from a task's; f runs on the
 // goroutine that cancels the task and must not block.
 func (t *task) AfterFunc(f func()) (stop func() bool) {
-	a := &afterFunc{f: f}
 	x := t.ctxExtra()
-	x.mu.Lock()
-	if t.markWatched()&ctxCancelled != 0 {
-		x.mu.Unlock()
-		f()
-		return func() bool { return false }
-	}
-	if x.afters == nil {
-		x.afters = make(map[*afterFunc]struct{})
-	}
-	x.afters[a] = struct{}{}
-	x.mu.Unlock()
-	return func() bool {
-		x.mu.Lock()
-		defer x.mu.Unlock()
-		_, ok := x.afters[a]
-		delete(x.afters, a)
-		return ok
-	}
+	return x.register(f, t.markWatched()&ctxCancelled != 0)
 }
 
 // cancelContext marks the context done, closes Done's channel and calls the
 // AfterFunc functions.
 func (t *task) cancelContext() {
 	old := t.ctxFlags.Or(ctxCancelled)
-	if old&ctxCancelled != 0 || old&ctxWatched == 0 {
-		return
+	if old&ctxCancelled == 0 && old&ctxWatched != 0 {
+		t.extra.Load().fire(context.Canceled)
 	}
-	x := t.extra.Load()
-	x.mu.Lock()
-	if x.done != nil && x.done != closedChan {
-		close(x.done)
+}
+
+// A doneSignal is the part of a context that other goroutines watch: the
+// channel Done returns, made on first use, and the functions registered with
+// AfterFunc. Tasks and scopes share it; its methods may be called from any
+// goroutine.
+type doneSignal struct {
+	mu     sync.Mutex
+	ch     chan struct{}
+	afters map[*afterFunc]struct{}
+	err    error // why it fired; nil before
+}
+
+// An afterFunc is a function registered with AfterFunc.
+type afterFunc struct{ f func() }
+
+// channel returns the Done channel; fired says the owner knows it is done
+// already.
+func (s *doneSignal) channel(fired bool) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch == nil {
+		if fired || s.err != nil {
+			s.ch = closedChan
+		} else {
+			s.ch = make(chan struct{})
+		}
 	}
-	x.done = closedChan
-	afters := x.afters
-	x.afters = nil
-	x.mu.Unlock()
+	return s.ch
+}
+
+// register arranges for f to be called when the signal fires, at once if it
+// has (or if the owner says so), and returns the function that unregisters
+// it.
+func (s *doneSignal) register(f func(), fired bool) (stop func() bool) {
+	a := &afterFunc{f: f}
+	s.mu.Lock()
+	if fired || s.err != nil {
+		s.mu.Unlock()
+		f()
+		return func() bool { return false }
+	}
+	if s.afters == nil {
+		s.afters = make(map[*afterFunc]struct{})
+	}
+	s.afters[a] = struct{}{}
+	s.mu.Unlock()
+	return func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		_, ok := s.afters[a]
+		delete(s.afters, a)
+		return ok
+	}
+}
+
+// fire closes the channel and calls the registered functions, and reports
+// whether it did: only the first call does.
+func (s *doneSignal) fire(err error) bool {
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return false
+	}
+	s.err = err
+	if s.ch != nil && s.ch != closedChan {
+		close(s.ch)
+	}
+	s.ch = closedChan
+	afters := s.afters
+	s.afters = nil
+	s.mu.Unlock()
 	for a := range afters {
 		a.f()
 	}
+	return true
+}
+
+// fired returns why the signal fired, or nil.
+func (s *doneSignal) fired() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 // A scopeCtx is the context of a Timeout or a TaskGroup: it carries its
@@ -172,12 +212,8 @@ func (t *task) cancelContext() {
 type scopeCtx struct {
 	context.Context // the parent
 	key, scope      any
-	stopParent      func() bool
-
-	mu     sync.Mutex
-	done   chan struct{}
-	err    error
-	afters map[*afterFunc]struct{}
+	stopParent      atomic.Pointer[func() bool]
+	doneSignal
 }
 
 // newScopeCtx returns a context under parent in which Value(key) is scope.
@@ -190,9 +226,7 @@ func newScopeCtx(parent context.Context, key, scope any) *scopeCtx {
 	} else {
 		stop = context.AfterFunc(parent, onParentDone)
 	}
-	c.mu.Lock()
-	c.stopParent = stop
-	c.mu.Unlock()
+	c.stopParent.Store(&stop)
 	return c
 }
 
@@ -209,67 +243,20 @@ func (c *scopeCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-func (c *scopeCtx) Done() <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done == nil {
-		if c.err != nil {
-			c.done = closedChan
-		} else {
-			c.done = make(chan struct{})
-		}
-	}
-	return c.done
-}
+func (c *scopeCtx) Done() <-chan struct{} { return c.channel(false) }
 
-func (c *scopeCtx) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
-}
+func (c *scopeCtx) Err() error { return c.fired() }
 
-func (c *scopeCtx) AfterFunc(f func()) (stop func() bool) {
-	a := &afterFunc{f: f}
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		f()
-		return func() bool { return false }
-	}
-	if c.afters == nil {
-		c.afters = make(map[*afterFunc]struct{})
-	}
-	c.afters[a] = struct{}{}
-	c.mu.Unlock()
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		_, ok := c.afters[a]
-		delete(c.afters, a)
-		return ok
-	}
-}
+func (c *scopeCtx) AfterFunc(f func()) (stop func() bool) { return c.register(f, false) }
 
 // cancel makes the context done with err; later calls do nothing.
 func (c *scopeCtx) cancel(err error) {
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		return
+	if err == nil {
+		err = context.Canceled // a parent that reports done but no error
 	}
-	c.err = err
-	if c.done != nil {
-		close(c.done)
-	}
-	c.done = closedChan
-	afters := c.afters
-	c.afters = nil
-	stop := c.stopParent
-	c.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-	for a := range afters {
-		a.f()
+	if c.fire(err) {
+		if stop := c.stopParent.Load(); stop != nil {
+			(*stop)()
+		}
 	}
 }
