@@ -20,6 +20,7 @@ const (
 	AllCompleted
 )
 
+// String returns the constant's name, such as "FirstCompleted".
 func (w ReturnWhen) String() string {
 	switch w {
 	case FirstCompleted:

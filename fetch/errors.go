@@ -73,6 +73,8 @@ type StatusError struct {
 	RetryAfter time.Duration
 }
 
+// Error returns "fetch: HTTP ", the status, and the wait the server asked
+// for, if any.
 func (e *StatusError) Error() string {
 	status := e.Status
 	if status == "" {
