@@ -25,3 +25,6 @@ func (l *Loop) FailuresKept() int { return len(l.unretrieved) }
 
 // Buffers returns the capacities of the ready queue and the timer heap.
 func (l *Loop) Buffers() (ready, timers int) { return len(l.ready.buf), cap(l.timers) }
+
+// BlockOnce waits once as an idle loop does.
+func (l *Loop) BlockOnce() { l.block(new(idleWait)) }

@@ -436,19 +436,19 @@ func (l *Loop) block(w *idleWait) {
 	if w.since.IsZero() {
 		w.since = time.Now()
 	}
-	wait := time.Duration(-1) // forever
-	switch {
-	case l.virtual:
-	case len(l.timers) > 0:
-		wait = l.timers[0].when - l.Time()
-	case l.debug && !w.reported:
-		wait = stuckReport - time.Since(w.since)
-	}
-	if l.compact() && (wait < 0 || wait > trimPause) {
-		wait = trimPause
+	forever, wait := l.nextWake(w)
+	// Give memory back only when the loop has time for it: trimming a
+	// batch of coroutines takes a few milliseconds, which must not delay a
+	// timer that is nearly due.
+	if forever || wait >= compactIdle {
+		more := l.compact()
+		forever, wait = l.nextWake(w)
+		if more && (forever || wait > trimPause) {
+			forever, wait = false, trimPause
+		}
 	}
 	var due <-chan time.Time
-	if wait >= 0 {
+	if !forever {
 		due = l.resetSysTimer(wait)
 	}
 	select {
@@ -461,9 +461,27 @@ func (l *Loop) block(w *idleWait) {
 	}
 }
 
+// nextWake returns how long block may wait, or forever. A deadline may
+// pass between idle's look at the clock and this one: wait is then 0, not
+// negative, which would have meant forever.
+func (l *Loop) nextWake(w *idleWait) (forever bool, wait time.Duration) {
+	switch {
+	case l.virtual:
+	case len(l.timers) > 0:
+		return false, max(0, l.timers[0].when-l.Time())
+	case l.debug && !w.reported:
+		return false, max(0, stuckReport-time.Since(w.since))
+	}
+	return true, 0
+}
+
 // stuckReport is how long a debug loop waits with nothing scheduled before
-// it reports what its tasks are waiting for.
-const stuckReport = 10 * time.Second
+// it reports what its tasks are waiting for; compactIdle is how long the
+// loop must expect to be idle before it gives memory back.
+const (
+	stuckReport = 10 * time.Second
+	compactIdle = 10 * time.Millisecond
+)
 
 func (l *Loop) resetSysTimer(d time.Duration) <-chan time.Time {
 	if l.sysTimer == nil {

@@ -434,3 +434,49 @@ func TestMemoryOfABurstIsGivenBack(t *testing.T) {
 		t.Errorf("after compacting: %d idle coroutines (want 1024), ready buffer %d (want <= 64), timer heap %d (want <= 1024)", got, ready, timers)
 	}
 }
+
+func TestIdleLoopWakesForATimerJustDue(t *testing.T) {
+	// A deadline that passes just before the loop computes how long to wait
+	// once made it wait forever. A hang fails the test.
+	defer noLeaks(t)()
+	l := asyncio.NewLoop()
+	defer l.Close()
+	l.CallLater(0, func() {})
+	time.Sleep(time.Millisecond) // the deadline is in the past now
+	done := make(chan struct{})
+	go func() { l.BlockOnce(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the loop waits forever with a timer due")
+	}
+}
+
+func TestRealClockManyTimers(t *testing.T) {
+	// Many deadlines close together on the real clock all fire.
+	defer noLeaks(t)()
+	n := stressSize(100_000, 20_000, 2_000)
+	done := make(chan error, 1)
+	go func() {
+		_, err := asyncio.Run(func(ctx context.Context) ([]int, error) {
+			seq := lcg(7)
+			tasks := make([]asyncio.Awaitable[int], n)
+			for i := range tasks {
+				d := time.Duration(seq.next(20_000)) * time.Microsecond
+				tasks[i] = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+					return i, asyncio.Sleep(ctx, d)
+				})
+			}
+			return asyncio.Gather(ctx, tasks...)
+		})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the loop hung with timers due")
+	}
+}
