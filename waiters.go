@@ -18,8 +18,9 @@ import (
 // The zero waitList is ready to use. It binds itself to the loop of its
 // first user; using it from tasks of another loop panics.
 type waitList struct {
-	list waitq.List[*Future[wakeReason]]
-	loop *Loop
+	list  waitq.List[*Future[wakeReason]]
+	loop  *Loop
+	spare *waitq.Node[*Future[wakeReason]] // a waiter's node and future, for reuse
 }
 
 // A wakeReason says why a waiter was woken.
@@ -48,17 +49,42 @@ func (w *waitList) check(ctx context.Context, op string) *task {
 // and returns why. If it is cancelled instead, it returns ErrCancelled and,
 // when it had been woken just before, the reason it was woken with.
 func (w *waitList) wait(ctx context.Context, kind awaitKind) (wakeReason, error) {
-	f := CreateFuture[wakeReason](ctx)
+	n := w.takeNode(ctx)
+	f := n.Value
 	f.fb.kind = kind
-	n := w.list.PushBack(f)
+	w.list.PushBackNode(n)
+	returned := false
 	// Deferred, so that a task unwound while it waits (a deadlocked or
 	// stopped main task, a task destroyed by Close) does not stay in line.
-	defer w.list.Remove(n)
+	defer func() {
+		w.list.Remove(n)
+		if returned {
+			w.spare = n // no one else holds it now: the next waiter reuses it
+		}
+	}()
 	r, err := Await(ctx, f)
 	if err != nil && f.Done() && !f.Cancelled() {
 		r = f.value // woken, then cancelled before it resumed
 	}
+	returned = true
 	return r, err
+}
+
+// takeNode returns a node with a pending future: the spare one, reset, or
+// a new one. Reuse saves both allocations of a wait in a steady exchange,
+// such as two tasks passing items through queues.
+func (w *waitList) takeNode(ctx context.Context) *waitq.Node[*Future[wakeReason]] {
+	n := w.spare
+	if n == nil {
+		n = new(waitq.Node[*Future[wakeReason]])
+		n.Value = CreateFuture[wakeReason](ctx)
+		return n
+	}
+	w.spare = nil
+	f := n.Value
+	f.value = wakeNone
+	f.fb.state, f.fb.err, f.fb.retrieved = statePending, nil, false
+	return n
 }
 
 // wakeFirst wakes the oldest waiter that is not woken or cancelled yet, and

@@ -30,7 +30,19 @@ func (n *Node[T]) Next() *Node[T] { return n.next }
 
 // PushBack adds v at the end of l and returns its node.
 func (l *List[T]) PushBack(v T) *Node[T] {
-	n := &Node[T]{Value: v, prev: l.tail, list: l}
+	n := new(Node[T])
+	n.Value = v
+	l.PushBackNode(n)
+	return n
+}
+
+// PushBackNode adds n, which must not be in a list, at the end of l: a node
+// that was removed can be pushed again instead of a new one.
+func (l *List[T]) PushBackNode(n *Node[T]) {
+	if n.list != nil {
+		panic("waitq: PushBackNode of a node that is in a list")
+	}
+	n.prev, n.next, n.list = l.tail, nil, l
 	if l.tail != nil {
 		l.tail.next = n
 	} else {
@@ -38,7 +50,6 @@ func (l *List[T]) PushBack(v T) *Node[T] {
 	}
 	l.tail = n
 	l.n++
-	return n
 }
 
 // Remove takes n out of l and reports whether it was in l; removing a node
