@@ -59,7 +59,10 @@
 //
 // A panic in a task becomes the task's error, a *PanicError with the
 // stack; a panic in a callback goes to the loop's exception handler. In both
-// cases the loop lives on.
+// cases the loop lives on. runtime.Goexit (which t.FailNow calls in a test)
+// is not a panic: in a task other than the main task it ends the goroutine
+// that runs the loop, so a test should fail from a task with t.Error and a
+// returned error, and call t.FailNow only from the main task or outside.
 //
 // # Ordering
 //
