@@ -157,20 +157,26 @@ func BenchmarkSleepingTasks(b *testing.B) {
 	}
 }
 
+// echo returns a task function that answers each value from ping with the
+// next one on pong, until a negative value.
+func echo(ping, pong *asyncio.Queue[int]) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		for {
+			v, err := ping.Get(ctx)
+			if err != nil || v < 0 {
+				return v, err
+			}
+			pong.PutNowait(v + 1)
+		}
+	}
+}
+
 // BenchmarkQueuePingPong bounces a value between the main task and a task
 // through two unbounded queues; ns/op is per round trip.
 func BenchmarkQueuePingPong(b *testing.B) {
 	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
 		var ping, pong asyncio.Queue[int]
-		partner := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
-			for {
-				v, err := ping.Get(ctx)
-				if err != nil || v < 0 {
-					return v, err
-				}
-				pong.PutNowait(v + 1)
-			}
-		})
+		partner := asyncio.CreateTask(ctx, echo(&ping, &pong))
 		for i := 0; b.Loop(); i++ {
 			ping.PutNowait(i)
 			if _, err := pong.Get(ctx); err != nil {
@@ -191,15 +197,7 @@ func BenchmarkQueuePingPongTasks(b *testing.B) {
 	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
 		var ping, pong asyncio.Queue[int]
 		b.ResetTimer()
-		partner := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
-			for {
-				v, err := ping.Get(ctx)
-				if err != nil || v < 0 {
-					return v, err
-				}
-				pong.PutNowait(v + 1)
-			}
-		})
+		partner := asyncio.CreateTask(ctx, echo(&ping, &pong))
 		driver := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
 			for i := range b.N {
 				ping.PutNowait(i)

@@ -413,17 +413,7 @@ func (t *mTask) exec(in instr) bool {
 		}
 		return false
 	case opAwait:
-		f := m.futs[in.arg%numFutures]
-		if f.state != 0 {
-			return t.futureOutcome(f)
-		}
-		t.await(f, func(cancelled bool) (string, bool) {
-			if cancelled || f.state == 1 {
-				return "", true
-			}
-			return fmt.Sprint(f.value), false
-		})
-		return false
+		return t.awaitValue(m.futs[in.arg%numFutures])
 	case opResolve:
 		if f := m.futs[in.arg%numFutures]; f.state == 0 {
 			f.value = t.id*1000 + t.pc
@@ -441,17 +431,7 @@ func (t *mTask) exec(in instr) bool {
 		if len(m.tasks) == 0 || in.arg%len(m.tasks)+2 == t.id {
 			return done("skip")
 		}
-		f := m.tasks[in.arg%len(m.tasks)].fut
-		if f.state != 0 {
-			return t.futureOutcome(f)
-		}
-		t.await(f, func(cancelled bool) (string, bool) {
-			if cancelled || f.state == 1 {
-				return "", true
-			}
-			return fmt.Sprint(f.value), false
-		})
-		return false
+		return t.awaitValue(m.tasks[in.arg%len(m.tasks)].fut)
 	case opCancel:
 		if len(m.tasks) == 0 {
 			return done("skip")
@@ -476,6 +456,21 @@ func (t *mTask) exec(in instr) bool {
 		return t.waitFirst(in.arg)
 	}
 	panic("unknown op")
+}
+
+// awaitValue is Await on f: its value, or cancelled. It returns false if
+// the task suspended.
+func (t *mTask) awaitValue(f *mFuture) bool {
+	if f.state != 0 {
+		return t.futureOutcome(f)
+	}
+	t.await(f, func(cancelled bool) (string, bool) {
+		if cancelled || f.state == 1 {
+			return "", true
+		}
+		return fmt.Sprint(f.value), false
+	})
+	return false
 }
 
 // futureOutcome records the outcome of awaiting a future that is done.

@@ -108,10 +108,7 @@ func (res *results) others() []string {
 
 // header returns the main table's column headings.
 func (res *results) header() []string {
-	h := []string{"workload", "unit"}
-	for _, rt := range res.runtimes {
-		h = append(h, rt)
-	}
+	h := append([]string{"workload", "unit"}, res.runtimes...)
 	for _, rt := range res.others() {
 		h = append(h, "vs "+rt)
 	}
