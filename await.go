@@ -44,7 +44,8 @@ func Await[T any](ctx context.Context, aw Awaitable[T]) (T, error) {
 // returns nil, or an error matching ErrCancelled if the task is cancelled
 // meanwhile. Sleep(ctx, 0) (or a negative d) lets every other ready task and
 // callback run once before the task goes on, and is the way to yield in a
-// long computation.
+// long computation. A d that reaches past the end of the loop's clock, such
+// as time.Duration(math.MaxInt64), sleeps until the task is cancelled.
 //
 // Sleep panics as Await does when ctx does not belong to the running task.
 func Sleep(ctx context.Context, d time.Duration) error {
@@ -53,7 +54,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 || t.mustCancel {
 		l.ready.push(t)
 	} else {
-		t.sleep.when = l.Time() + d
+		t.sleep.when = l.after(d)
 		t.sleep.r = t
 		l.addTimer(&t.sleep)
 	}

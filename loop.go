@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -92,7 +93,9 @@ func (f optionFunc) apply(l *Loop) { f(l) }
 // jumps to the next timer instead of waiting. An hour of Sleep takes no real
 // time, and runs are reproducible. If nothing is ready, no timer is set and
 // no executor work is in flight, no progress is possible, so the loop stops
-// with an error matching ErrDeadlock that names the stuck tasks.
+// with an error matching ErrDeadlock that names the stuck tasks. A timer at
+// the end of the clock (a deadline of time.Duration(math.MaxInt64) from
+// now, say) counts as none: the clock does not jump there.
 //
 // Goroutines that the loop does not know about do not hold the clock: a
 // goroutine that would call CallSoonThreadsafe later does not keep the loop
@@ -167,9 +170,25 @@ func (l *Loop) CallSoon(fn func()) *Handle {
 
 // CallLater schedules fn to run once d has passed on the loop's clock.
 // Callbacks due at the same time run in the order they were scheduled. A
-// negative d counts as zero.
+// negative d counts as zero; a d that reaches past the end of the clock,
+// such as time.Duration(math.MaxInt64), means never.
 func (l *Loop) CallLater(d time.Duration, fn func()) *TimerHandle {
-	return l.CallAt(l.Time()+max(d, 0), fn)
+	return l.CallAt(l.after(max(d, 0)), fn)
+}
+
+// never is the end of the loop's clock. A timer due then never fires, and
+// under WithVirtualClock the clock does not jump to it.
+const never = time.Duration(math.MaxInt64)
+
+// after returns the loop time d from now. A sum past the end of the clock
+// is never: time.Duration(math.MaxInt64) is Go's usual "no limit", and
+// now+d would otherwise wrap into the past and fire at once.
+func (l *Loop) after(d time.Duration) time.Duration {
+	now := l.Time()
+	if d > never-now {
+		return never
+	}
+	return now + d
 }
 
 // CallAt schedules fn to run when the loop's clock reaches when (see Time).
@@ -411,7 +430,7 @@ func (l *Loop) idle() error {
 			return nil
 		}
 		if l.virtual && l.external == 0 {
-			if len(l.timers) == 0 {
+			if !l.timerSet() {
 				return l.deadlock()
 			}
 			l.vnow.Store(int64(l.timers[0].when))
@@ -454,7 +473,7 @@ func (l *Loop) block(w *idleWait) {
 	select {
 	case <-l.wake:
 	case <-due:
-		if l.debug && !w.reported && len(l.timers) == 0 && time.Since(w.since) >= stuckReport {
+		if l.debug && !w.reported && !l.timerSet() && time.Since(w.since) >= stuckReport {
 			w.reported = true
 			l.reportStuck()
 		}
@@ -467,7 +486,7 @@ func (l *Loop) block(w *idleWait) {
 func (l *Loop) nextWake(w *idleWait) (forever bool, wait time.Duration) {
 	switch {
 	case l.virtual:
-	case len(l.timers) > 0:
+	case l.timerSet():
 		return false, max(0, l.timers[0].when-l.Time())
 	case l.debug && !w.reported:
 		return false, max(0, stuckReport-time.Since(w.since))
@@ -490,6 +509,12 @@ func (l *Loop) resetSysTimer(d time.Duration) <-chan time.Time {
 		l.sysTimer.Reset(d)
 	}
 	return l.sysTimer.C
+}
+
+// timerSet reports whether a timer is set that can fire: one due before
+// the end of the clock.
+func (l *Loop) timerSet() bool {
+	return len(l.timers) > 0 && l.timers[0].when != never
 }
 
 func (l *Loop) addTimer(t *timer) {

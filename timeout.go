@@ -34,7 +34,8 @@ type timeoutKey struct{}
 // ctx given to fn is done with context.DeadlineExceeded, while the task's own
 // ctx is left alone. If fn then returns an error matching ErrCancelled,
 // Timeout returns ErrTimeout; if fn returns something else, Timeout returns
-// that. A d <= 0 expires at the first await.
+// that. A d <= 0 expires at the first await; a d that reaches past the end
+// of the loop's clock, such as time.Duration(math.MaxInt64), never expires.
 //
 // If the task is cancelled from outside meanwhile, Timeout returns fn's
 // error (ErrCancelled), not ErrTimeout. Timeouts nest; the inner one that
@@ -42,7 +43,7 @@ type timeoutKey struct{}
 // when ctx does not belong to the running task.
 func Timeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
 	t := runningTask(ctx, "Timeout")
-	return runTimeout(ctx, t, t.loop().Time()+d, fn)
+	return runTimeout(ctx, t, t.loop().after(d), fn)
 }
 
 // TimeoutAt is Timeout with a deadline given as a loop time (see Loop.Time).
