@@ -41,7 +41,9 @@ var ErrDeadlock = errors.New("asyncio: deadlock")
 var ErrLoopClosed = errors.New("asyncio: loop is closed")
 
 // ErrLoopRunning is returned by Close, RunUntilComplete and RunForever when
-// the loop is already running.
+// the loop is already running, and matched by the error that Run,
+// RunUntilComplete and RunForever return, without running anything, when
+// called from a task or callback of a running loop.
 var ErrLoopRunning = errors.New("asyncio: loop is already running")
 
 // A sentinel is an error that also matches a context package error, so that

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -230,7 +232,8 @@ func (l *Loop) CallSoonThreadsafe(fn func()) error {
 func (l *Loop) Stop() { l.stopping = true }
 
 // RunForever runs the loop until Stop is called. It returns ErrLoopClosed or
-// ErrLoopRunning if the loop cannot run, and, under WithVirtualClock, an
+// ErrLoopRunning if the loop cannot run (also when called from a task or
+// callback of any running loop, see Run), and, under WithVirtualClock, an
 // error matching ErrDeadlock when nothing can ever be scheduled again.
 func (l *Loop) RunForever() error {
 	if err := l.begin(); err != nil {
@@ -297,9 +300,13 @@ func (l *Loop) begin() error {
 	if l.closed.Load() {
 		return ErrLoopClosed
 	}
+	if insideLoop() {
+		return errNested
+	}
 	if !l.running.CompareAndSwap(false, true) {
 		return ErrLoopRunning
 	}
+	runningLoops.Add(1)
 	return nil
 }
 
@@ -308,6 +315,56 @@ func (l *Loop) end() {
 	l.stopping = false
 	l.current = nil
 	l.running.Store(false)
+	runningLoops.Add(-1)
+}
+
+// errNested is why a loop does not start on a goroutine that runs a task or
+// callback of another loop.
+var errNested = fmt.Errorf("%w: cannot start a loop from a task or callback of a running loop, which would stand still until it ended; Await the work there instead (call the function, or CreateTask), or run the loop on a goroutine of its own", ErrLoopRunning)
+
+// runningLoops counts the loops running in the process, so that insideLoop
+// costs nothing while none runs.
+var runningLoops atomic.Int32
+
+// insideLoop reports whether the calling goroutine runs a task or a
+// callback of a running loop. Go has no goroutine-local state to record
+// that in, as CPython records its running loop per thread, so the answer
+// comes from the call stack: a task's function is always called by
+// runBody, on the task's coroutine or, for the inline main task, on the
+// loop's goroutine, and a callback by Loop.call. Walking the stack costs a
+// few microseconds, once per run of a loop, and only while a loop runs.
+func insideLoop() bool {
+	if runningLoops.Load() == 0 {
+		return false
+	}
+	pcs := make([]uintptr, 64)
+	for {
+		n := runtime.Callers(3, pcs)
+		if n < len(pcs) {
+			pcs = pcs[:n]
+			break
+		}
+		pcs = make([]uintptr, 2*len(pcs))
+	}
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if isLoopFrame(f.Function) {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
+// isLoopFrame reports whether fn, a function name as the runtime gives it,
+// is one through which a loop runs user code.
+func isLoopFrame(fn string) bool {
+	const pkg = "github.com/goasyncio/asyncio."
+	rest, ok := strings.CutPrefix(fn, pkg)
+	return ok && (rest == "(*Loop).call" ||
+		strings.HasPrefix(rest, "(*Task[") && strings.HasSuffix(rest, "]).runBody"))
 }
 
 // iterate finishes the current iteration, or runs a whole new one.

@@ -14,6 +14,11 @@ import (
 //
 // Under WithVirtualClock, if main can never complete because every task is
 // blocked, Run returns an error matching ErrDeadlock that names them.
+//
+// Run called from a task or a callback of a running loop does not run main:
+// the loop running there would stand still until the new one ended. It
+// returns an error matching ErrLoopRunning, as asyncio.run raises
+// RuntimeError there; a task runs main by calling it, or with CreateTask.
 func Run[T any](main func(ctx context.Context) (T, error), opts ...Option) (T, error) {
 	l := NewLoop(opts...)
 	defer l.Close() // also when main exits with runtime.Goexit, as t.FailNow does
@@ -30,7 +35,9 @@ func Run[T any](main func(ctx context.Context) (T, error), opts ...Option) (T, e
 // not wait for stay on the loop, and go on with the next run. main runs on
 // the calling goroutine.
 //
-// It returns ErrLoopClosed or ErrLoopRunning if the loop cannot run. If the
+// It returns ErrLoopClosed or ErrLoopRunning if the loop cannot run, and
+// an error matching ErrLoopRunning when called from a task or callback of
+// any running loop (see Run). If the
 // loop cannot go on before main returns, main is unwound (its deferred calls
 // run) and RunUntilComplete returns why: an error matching ErrDeadlock under
 // WithVirtualClock when no task can make progress, or an error saying that
