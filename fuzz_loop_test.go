@@ -576,6 +576,9 @@ func (t *mTask) waitFirst(arg int) bool {
 		return !m.record(t, "skip", false)
 	}
 	fs := []*mFuture{m.tasks[arg%len(m.tasks)].fut, m.tasks[(arg/7)%len(m.tasks)].fut}
+	if fs[0] == fs[1] {
+		fs = fs[:1] // Wait takes a set: a task listed twice is one waiter
+	}
 	count := func() string {
 		n := 0
 		for _, f := range fs {
@@ -585,7 +588,7 @@ func (t *mTask) waitFirst(arg int) bool {
 		}
 		return fmt.Sprint(n)
 	}
-	if fs[0].state != 0 || fs[1].state != 0 {
+	if slices.ContainsFunc(fs, func(f *mFuture) bool { return f.state != 0 }) {
 		return !m.record(t, count(), false)
 	}
 	w := &firstWaiter{outer: &mFuture{}}

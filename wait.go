@@ -35,7 +35,8 @@ func (w ReturnWhen) String() string {
 
 // Wait suspends the task that owns ctx until the waiters in ws satisfy when,
 // or until timeout passes (timeout <= 0 means no timeout), and returns them
-// split into done and pending, each in the order of ws. It neither cancels
+// split into done and pending, each in the order of ws; a waiter listed
+// more than once is in them once, where it first appears. It neither cancels
 // the pending ones on timeout nor looks at results: call Result on the done
 // ones. With no waiters it returns at once.
 //
@@ -49,8 +50,9 @@ func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Durati
 		return nil, nil, fmt.Errorf("asyncio: Wait: unknown ReturnWhen %d; use FirstCompleted, FirstException or AllCompleted", int(when))
 	}
 	w := &waitState{when: when, outer: futureBase{l: t.loop(), kind: awaitWait}}
+	ws = distinct(t, ws, "Wait")
 	for _, x := range ws {
-		fb := baseOf(t, x, "Wait")
+		fb := x.futBase()
 		switch {
 		case fb.state == statePending:
 			w.pending++
@@ -69,6 +71,39 @@ func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Durati
 		}
 	}
 	return done, pending, err
+}
+
+// distinct returns ws with each waiter once, in the order in which they
+// first appear, as asyncio.wait takes a set: a waiter listed twice is still
+// one waiter, done or pending once. It returns ws itself when nothing
+// repeats, and panics as baseOf does.
+func distinct(t *task, ws []Waiter, op string) []Waiter {
+	var seen map[*futureBase]bool
+	if len(ws) > 8 { // past a few, looking back costs more than a map
+		seen = make(map[*futureBase]bool, len(ws))
+	}
+	var out []Waiter // nil until a repeat is found
+	for i, x := range ws {
+		fb := baseOf(t, x, op)
+		repeat := false
+		if seen != nil {
+			repeat, seen[fb] = seen[fb], true
+		} else {
+			for _, y := range ws[:i] {
+				repeat = repeat || y.futBase() == fb
+			}
+		}
+		switch {
+		case repeat && out == nil:
+			out = append(make([]Waiter, 0, len(ws)-1), ws[:i]...)
+		case !repeat && out != nil:
+			out = append(out, x)
+		}
+	}
+	if out == nil {
+		return ws
+	}
+	return out
 }
 
 // A waitState is Wait's waker: it counts completions and completes outer,
@@ -309,6 +344,9 @@ func AsCompleted[T any](ctx context.Context, aws ...Awaitable[T]) iter.Seq[Await
 		byBase := make(map[*futureBase]Awaitable[T], len(aws))
 		for _, aw := range aws {
 			fb := baseOf(t, aw, "AsCompleted")
+			if _, repeat := byBase[fb]; repeat {
+				continue // yielded once, as asyncio.as_completed does
+			}
 			byBase[fb] = aw
 			if fb.state == statePending {
 				fb.addWaker(c)

@@ -424,3 +424,68 @@ func TestShield(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// TestWaitListsAWaiterOnce checks that a waiter given twice is waited for,
+// and returned, once, as asyncio.wait does with the set it makes of its
+// argument; the slices keep the order of first appearance.
+func TestWaitListsAWaiterOnce(t *testing.T) {
+	cases := []struct {
+		name          string
+		when          asyncio.ReturnWhen
+		timeout       time.Duration
+		copies        int // how many times the pair is listed
+		done, pending string
+	}{
+		{"AllCompleted", asyncio.AllCompleted, 0, 2, "slow,fast", ""},
+		{"FirstCompleted", asyncio.FirstCompleted, 0, 2, "fast", "slow"},
+		{"FirstException", asyncio.FirstException, 0, 2, "slow,fast", ""},
+		{"timeout", asyncio.AllCompleted, 1500 * time.Millisecond, 2, "fast", "slow"},
+		{"many copies", asyncio.AllCompleted, 0, 20, "slow,fast", ""},
+		{"many copies, FirstCompleted", asyncio.FirstCompleted, 0, 20, "fast", "slow"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, func(ctx context.Context) (int, error) {
+				slow := asyncio.CreateTask(ctx, sleeper(2*time.Second, 2, nil), asyncio.WithName("slow"))
+				fast := asyncio.CreateTask(ctx, sleeper(time.Second, 1, nil), asyncio.WithName("fast"))
+				var ws []asyncio.Waiter
+				for range c.copies {
+					ws = append(ws, slow, fast)
+				}
+				done, pending, err := asyncio.Wait(ctx, ws, c.when, c.timeout)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := names(done); got != c.done {
+					t.Errorf("done = %s, want %s", got, c.done)
+				}
+				if got := names(pending); got != c.pending {
+					t.Errorf("pending = %s, want %s", got, c.pending)
+				}
+				slow.Cancel()
+				return 0, nil
+			})
+		})
+	}
+}
+
+// TestAsCompletedYieldsEachOnce checks that an awaitable given twice is
+// yielded once, as asyncio.as_completed does.
+func TestAsCompletedYieldsEachOnce(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		a := asyncio.CreateTask(ctx, sleeper(2*time.Second, 2, nil), asyncio.WithName("a"))
+		b := asyncio.CreateTask(ctx, sleeper(time.Second, 1, nil), asyncio.WithName("b"))
+		done := asyncio.CreateTask(ctx, sleeper(0, 0, nil), asyncio.WithName("done"))
+		if _, err := asyncio.Await(ctx, done); err != nil {
+			return 0, err
+		}
+		var got []string
+		for aw := range asyncio.AsCompleted[int](ctx, a, done, b, a, done, b) {
+			got = append(got, aw.(*asyncio.Task[int]).Name())
+		}
+		if s := strings.Join(got, ","); s != "done,b,a" {
+			t.Errorf("AsCompleted yielded %s, want done,b,a", s)
+		}
+		return 0, nil
+	})
+}
