@@ -3,6 +3,7 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -376,4 +377,74 @@ func TestBarrierCancelledWaiterLeavesRound(t *testing.T) {
 		_, err := asyncio.Await(ctx, other)
 		return 0, err
 	})
+}
+
+// A line is a wait list to test: stuck waits in it where nothing will
+// move it, free frees what stuck waited for, and take takes that.
+type line struct {
+	stuck, take func(ctx context.Context) error
+	free        func()
+}
+
+func queueLine() line {
+	q := asyncio.NewQueue[int](0)
+	get := func(ctx context.Context) error { _, err := q.Get(ctx); return err }
+	take := func(ctx context.Context) error {
+		v, err := q.Get(ctx)
+		if err == nil && v != 7 {
+			err = fmt.Errorf("got %d, want 7", v)
+		}
+		return err
+	}
+	return line{stuck: get, free: func() { q.PutNowait(7) }, take: take}
+}
+
+func lockLine() line {
+	mu := new(asyncio.Lock)
+	twice := func(ctx context.Context) error {
+		if err := mu.Acquire(ctx); err != nil {
+			return err
+		}
+		return mu.Acquire(ctx) // not reentrant: waits for itself
+	}
+	return line{stuck: twice, free: mu.Release, take: mu.Acquire}
+}
+
+func semaphoreLine() line {
+	s := asyncio.NewSemaphore(0)
+	return line{stuck: s.Acquire, free: s.Release, take: s.Acquire}
+}
+
+// TestUnwoundWaiterLeavesTheLine checks that a main task unwound while it
+// waits (here because nothing could ever wake it) leaves the wait list with
+// it: what is freed in the next run goes to a live waiter, not to the dead
+// one.
+func TestUnwoundWaiterLeavesTheLine(t *testing.T) {
+	cases := []struct {
+		name string
+		line func() line
+	}{
+		{"Queue.Get", queueLine},
+		{"Lock.Acquire", lockLine},
+		{"Semaphore.Acquire", semaphoreLine},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			defer noLeaks(t)()
+			ln := c.line()
+			l := asyncio.NewLoop(asyncio.WithVirtualClock())
+			defer l.Close()
+			_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) { return 0, ln.stuck(ctx) })
+			if !errors.Is(err, asyncio.ErrDeadlock) {
+				t.Fatalf("first run = %v, want ErrDeadlock", err)
+			}
+			_, err = asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+				ln.free()
+				return 0, ln.take(ctx)
+			})
+			if err != nil {
+				t.Errorf("second run = %v, want what was freed to be taken", err)
+			}
+		})
+	}
 }

@@ -114,6 +114,27 @@ func TestTimerHandleCancelLeavesNoTimer(t *testing.T) {
 	}
 }
 
+func TestTimerHandleCancelByATimerDueAtTheSameTime(t *testing.T) {
+	defer noLeaks(t)()
+	// Both timers are due in the same iteration, so the second has left the
+	// heap for the ready queue when the first cancels it: Cancel must still
+	// keep it from running.
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	var r recorder
+	var second *asyncio.TimerHandle
+	l.CallLater(time.Second, func() { r.add("first"); second.Cancel() })
+	second = l.CallLater(time.Second, func() { r.add("second") })
+	l.CallLater(2*time.Second, func() { r.add("third"); l.Stop() })
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	r.check(t, "first", "third")
+	if !second.Cancelled() {
+		t.Error("Cancelled() = false after Cancel")
+	}
+}
+
 func TestCallSoonThreadsafeWakesIdleLoop(t *testing.T) {
 	defer noLeaks(t)()
 	l := asyncio.NewLoop() // real clock: the loop blocks with nothing to do
