@@ -93,6 +93,7 @@ func queueProgram(t *testing.T, maxsize int, prog []byte) (log []qEvent, left []
 			if !task.Done() {
 				t.Errorf("task %v is still pending after being cancelled", task)
 			}
+			task.Result() // its outcome is in the log
 		}
 		for q.Len() > 0 {
 			v, _ := q.GetNowait()

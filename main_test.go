@@ -23,12 +23,17 @@ func TestMain(m *testing.M) {
 }
 
 // run runs main on a fresh loop with the virtual clock, failing the test on
-// a Run error, and checks that no goroutine outlives it.
+// a Run error and on any report to the exception handler (a callback's
+// panic, an error nobody retrieved, a task still pending at the end), and
+// checks that no goroutine outlives it. A test that expects reports passes
+// its own asyncio.WithExceptionHandler, which replaces the failing one.
 func run[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ...asyncio.Option) T {
 	t.Helper()
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // what ran before is not ours
-	logReports := asyncio.WithExceptionHandler(func(e *asyncio.Exception) { t.Log(e) })
-	opts = append([]asyncio.Option{asyncio.WithVirtualClock(), logReports}, opts...)
+	failOnReport := asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
+		t.Errorf("unexpected report to the exception handler: %v", e)
+	})
+	opts = append([]asyncio.Option{asyncio.WithVirtualClock(), failOnReport}, opts...)
 	v, err := asyncio.Run(main, opts...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)

@@ -73,6 +73,12 @@ func TestWait(t *testing.T) {
 						t.Error("Wait cancelled a pending task")
 					}
 				}
+				for _, w := range done {
+					tk := w.(*asyncio.Task[int])
+					if _, err := tk.Result(); (err != nil) != (tk.Name() == "fails") {
+						t.Errorf("%s ended with %v", tk.Name(), err)
+					}
+				}
 				return 0, nil
 			})
 		})
