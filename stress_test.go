@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -143,9 +144,60 @@ type stormWorld struct {
 	sem     *asyncio.Semaphore
 	event   asyncio.Event
 	release []chan struct{} // one per executor job
-	got     int             // items taken from the queue
-	put     int             // items put in it
+	put     int             // items put in the queue: 0, 1, …, put-1
+	taken   map[int]int     // how often each item was taken
 	held    int             // tasks inside the lock: never more than 1
+
+	// Tasks inside Get or Acquire: at a quiet moment, none may wait for
+	// what is free.
+	getting, locking, acquiring int
+
+	// The tasks in line for the lock, a permit and an item, so that
+	// cancellers can aim at the front, where hand-offs happen.
+	lines [3]stormLine
+
+	// Tickets drawn before Acquire and the last one served: a lock and a
+	// semaphore serve their waiters first come, first served.
+	lockTicket, lockServed, semTicket, semServed int
+	lockGrants, semGrants                        int
+	outOfTurn                                    []string
+}
+
+// A stormLine is the tasks waiting in one wait list, in the order they
+// joined it.
+type stormLine struct {
+	order  []int
+	inside map[int]bool
+}
+
+func (l *stormLine) enter(i int) {
+	if l.inside == nil {
+		l.inside = make(map[int]bool)
+	}
+	l.order = append(l.order, i)
+	l.inside[i] = true
+}
+
+func (l *stormLine) leave(i int) { delete(l.inside, i) }
+
+// front returns the task that has waited longest, if one waits.
+func (l *stormLine) front() (int, bool) {
+	for len(l.order) > 0 && !l.inside[l.order[0]] {
+		l.order = l.order[1:]
+	}
+	if len(l.order) == 0 {
+		return 0, false
+	}
+	return l.order[0], true
+}
+
+// serve records that the holder of ticket was served after last, and
+// returns the new last.
+func (w *stormWorld) serve(what string, ticket, last int) int {
+	if ticket < last {
+		w.outOfTurn = append(w.outOfTurn, fmt.Sprintf("%s: ticket %d served after %d", what, ticket, last))
+	}
+	return ticket
 }
 
 // stormTask returns the function of a task of kind k.
@@ -155,27 +207,19 @@ func (w *stormWorld) stormTask(k int, i int) func(context.Context) (int, error) 
 		case 0:
 			return asyncio.Await(ctx, w.futures[i%len(w.futures)])
 		case 1:
+			w.getting++
+			w.lines[2].enter(i)
 			v, err := w.queue.Get(ctx)
+			w.lines[2].leave(i)
+			w.getting--
 			if err == nil {
-				w.got++
+				w.taken[v]++
 			}
 			return v, err
 		case 2:
-			if err := w.lock.Acquire(ctx); err != nil {
-				return 0, err
-			}
-			w.held++
-			defer func() { w.held--; w.lock.Release() }()
-			if w.held != 1 {
-				return 0, errors.New("two tasks hold the lock")
-			}
-			return 0, asyncio.Sleep(ctx, time.Millisecond)
+			return 0, w.holdLock(ctx, i)
 		case 3:
-			if err := w.sem.Acquire(ctx); err != nil {
-				return 0, err
-			}
-			defer w.sem.Release()
-			return 0, asyncio.Sleep(ctx, time.Millisecond)
+			return 0, w.holdPermit(ctx, i)
 		case 4:
 			release := w.release[i%len(w.release)]
 			return asyncio.ToThread(ctx, func() (int, error) {
@@ -192,11 +236,103 @@ func (w *stormWorld) stormTask(k int, i int) func(context.Context) (int, error) 
 	}
 }
 
+// holdLock takes the lock in its turn and holds it for a millisecond.
+func (w *stormWorld) holdLock(ctx context.Context, i int) error {
+	ticket := w.lockTicket
+	w.lockTicket++
+	w.locking++
+	w.lines[0].enter(i)
+	err := w.lock.Acquire(ctx)
+	w.lines[0].leave(i)
+	w.locking--
+	if err != nil {
+		return err
+	}
+	w.lockServed = w.serve("lock", ticket, w.lockServed)
+	w.lockGrants++
+	w.held++
+	defer func() { w.held--; w.lock.Release() }()
+	if w.held != 1 {
+		return errors.New("two tasks hold the lock")
+	}
+	return asyncio.Sleep(ctx, time.Millisecond)
+}
+
+// holdPermit takes a permit in its turn and holds it for a millisecond.
+func (w *stormWorld) holdPermit(ctx context.Context, i int) error {
+	ticket := w.semTicket
+	w.semTicket++
+	w.acquiring++
+	w.lines[1].enter(i)
+	err := w.sem.Acquire(ctx)
+	w.lines[1].leave(i)
+	w.acquiring--
+	if err != nil {
+		return err
+	}
+	w.semServed = w.serve("semaphore", ticket, w.semServed)
+	w.semGrants++
+	defer w.sem.Release()
+	return asyncio.Sleep(ctx, time.Millisecond)
+}
+
+// checkQuiet checks, at a moment when every task that can run has run, that
+// no task waits for what is free: an item in the queue, the lock, a permit.
+func (w *stormWorld) checkQuiet(t *testing.T, round int) {
+	t.Helper()
+	if w.queue.Len() > 0 && w.getting > 0 {
+		t.Errorf("round %d: %d getters wait while the queue holds %d items", round, w.getting, w.queue.Len())
+	}
+	if !w.lock.Locked() && w.locking > 0 {
+		t.Errorf("round %d: %d tasks wait for a free lock", round, w.locking)
+	}
+	if w.sem.Value() > 0 && w.acquiring > 0 {
+		t.Errorf("round %d: %d tasks wait for a semaphore with %d permits free", round, w.acquiring, w.sem.Value())
+	}
+}
+
+// canceller returns the function of a task that, every one to three
+// milliseconds, cancels the task at the front of a line, or a task at
+// random if the line is empty; before it aims at the queue's line, it may
+// put an item. It wakes when holders do, so it may cancel a task just
+// handed the lock, a permit or an item, before that task runs.
+func (w *stormWorld) canceller(tasks []*asyncio.Task[int], rng *rand.Rand, i int) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		for {
+			if err := asyncio.Sleep(ctx, time.Duration(1+i%3)*time.Millisecond); err != nil {
+				return 0, err
+			}
+			line := rng.IntN(len(w.lines))
+			if line == 2 && rng.IntN(8) == 0 {
+				// An item promised to the front getter, which is then
+				// cancelled: the item must go to the next one.
+				w.queue.PutNowait(w.put)
+				w.put++
+			}
+			victim, ok := w.lines[line].front()
+			if !ok {
+				victim = rng.IntN(len(tasks))
+			}
+			tasks[victim].Cancel()
+		}
+	}
+}
+
+// The storm has two phases. While executor jobs wait for their release,
+// they hold the virtual clock, so the first rounds release one channel
+// each and pass no time. Then every round lets 1.001ms pass, so that lock
+// and semaphore holders (who hold for a millisecond) finish and hand over:
+// the main task wakes at r × 1.001ms, when no other timer is due (every other
+// one is a whole number of milliseconds after a moment the main task woke
+// at, or after zero), so the world is quiet and can be checked.
+const stormRound = time.Millisecond + time.Microsecond
+
 func TestStressCancellationStorm(t *testing.T) {
 	n := stressSize(100_000, 20_000, 2_000)
 	run(t, func(ctx context.Context) (int, error) {
 		rng := rand.New(rand.NewPCG(1, 2))
-		w := &stormWorld{sem: asyncio.NewSemaphore(3), futures: make([]*asyncio.Future[int], 64), release: make([]chan struct{}, 16)}
+		w := &stormWorld{sem: asyncio.NewSemaphore(3), futures: make([]*asyncio.Future[int], 64),
+			release: make([]chan struct{}, 16), taken: make(map[int]int)}
 		for i := range w.futures {
 			w.futures[i] = asyncio.CreateFuture[int](ctx)
 		}
@@ -207,39 +343,45 @@ func TestStressCancellationStorm(t *testing.T) {
 		for i := range tasks {
 			tasks[i] = asyncio.CreateTask(ctx, w.stormTask(rng.IntN(7), i))
 		}
+		// Cancellations also come from tasks that wake when holders let go,
+		// so that some fall between a hand-off and the taker's turn to run.
+		cancellers := make([]*asyncio.Task[int], n/200)
+		for i := range cancellers {
+			cancellers[i] = asyncio.CreateTask(ctx, w.canceller(tasks, rand.New(rand.NewPCG(3, uint64(i))), i))
+		}
 		// The storm: cancel tasks at random while the world changes.
 		for round := 0; round < 200; round++ {
 			for range n / 100 {
 				tasks[rng.IntN(n)].Cancel()
 			}
-			switch rng.IntN(5) {
+			switch rng.IntN(4) {
 			case 0:
 				if f := w.futures[rng.IntN(len(w.futures))]; !f.Done() {
 					f.SetResult(round)
 				}
 			case 1:
-				w.queue.PutNowait(round)
+				w.queue.PutNowait(w.put)
 				w.put++
 			case 2:
 				w.event.Set()
 				w.event.Clear()
-			case 3:
-				if i := rng.IntN(len(w.release)); w.release[i] != nil {
-					close(w.release[i])
-					w.release[i] = nil
-				}
 			}
-			asyncio.Sleep(ctx, 0)
+			if round < len(w.release) {
+				close(w.release[round])
+				asyncio.Sleep(ctx, 0)
+				continue
+			}
+			if err := asyncio.Sleep(ctx, stormRound); err != nil {
+				return 0, err
+			}
+			w.checkQuiet(t, round)
 		}
-		// Let everything end: cancel what is left and free what it waits for.
-		for _, task := range tasks {
+		// Let everything end: cancel what is left.
+		for _, task := range append(tasks, cancellers...) {
 			task.Cancel()
 		}
-		for i, ch := range w.release {
-			if ch != nil {
-				close(ch)
-				w.release[i] = nil
-			}
+		if _, _, err := asyncio.GatherReturnErrors(ctx, toAwaitables(cancellers)...); err != nil {
+			return 0, err
 		}
 		if _, _, err := asyncio.GatherReturnErrors(ctx, toAwaitables(tasks)...); err != nil {
 			return 0, err
@@ -258,7 +400,8 @@ func toAwaitables(tasks []*asyncio.Task[int]) []asyncio.Awaitable[int] {
 }
 
 // checkStormWorld checks that every task ended, every primitive is back to
-// rest, and nothing was lost.
+// rest, nothing was lost or taken twice, every waiter was served in its
+// turn, and the storm made the hand-offs it is meant to test.
 func checkStormWorld(t *testing.T, w *stormWorld, tasks []*asyncio.Task[int]) {
 	t.Helper()
 	for i, task := range tasks {
@@ -275,7 +418,23 @@ func checkStormWorld(t *testing.T, w *stormWorld, tasks []*asyncio.Task[int]) {
 	if w.sem.Value() != 3 || w.sem.Locked() {
 		t.Errorf("the semaphore has %d permits, want all 3 back", w.sem.Value())
 	}
-	if w.put != w.got+w.queue.Len() {
-		t.Errorf("queue: %d put, %d taken, %d left: items were lost or taken twice", w.put, w.got, w.queue.Len())
+	left := make(map[int]int)
+	for w.queue.Len() > 0 {
+		v, _ := w.queue.GetNowait()
+		left[v]++
 	}
+	for v := range w.put {
+		if n := w.taken[v] + left[v]; n != 1 {
+			t.Errorf("queue: item %d was taken %d times and left %d times", v, w.taken[v], left[v])
+		}
+	}
+	if len(w.outOfTurn) > 0 {
+		t.Errorf("%d waiters served out of turn, first: %s", len(w.outOfTurn), w.outOfTurn[0])
+	}
+	// A storm in which no one waits tests nothing: a fifth of the rounds at
+	// least must hand the lock over, and twice as many the permits.
+	if w.lockGrants < 40 || w.semGrants < 80 {
+		t.Errorf("the storm granted the lock %d times and a permit %d times; too few to test hand-offs", w.lockGrants, w.semGrants)
+	}
+	t.Logf("%d lock and %d semaphore grants, %d items put, %d taken", w.lockGrants, w.semGrants, w.put, len(w.taken))
 }
