@@ -53,15 +53,24 @@ const (
 )
 
 // A loopProgram is scripts[0] for the main task and three more that
-// opSpawn starts.
-type loopProgram [numScripts][]instr
+// opSpawn starts. With again, a main task that deadlocks is unwound and a
+// second main task, number secondMain, runs scripts[numScripts-1] on the
+// same loop, among the tasks the first one left: what the first one waited
+// for must not be handed to it once it is gone.
+type loopProgram struct {
+	scripts [numScripts][]instr
+	again   bool
+}
+
+const secondMain = 99
 
 func decodeLoopProgram(b []byte) loopProgram {
 	var p loopProgram
 	for i := 0; i+1 < len(b) && i < 2*48; i += 2 {
 		s := int(b[i]>>4) % numScripts
-		p[s] = append(p[s], instr{opcode(b[i]&0x0f) % numOps, int(b[i+1])})
+		p.scripts[s] = append(p.scripts[s], instr{opcode(b[i]&0x0f) % numOps, int(b[i+1])})
 	}
+	p.again = len(b) > 0 && b[0]&0x80 != 0 // a bit the scripts do not use
 	return p
 }
 
@@ -101,7 +110,7 @@ func runLoopProgram(t *testing.T, p loopProgram) (log []string, deadlock bool) {
 				case opSpawn:
 					if len(tasks) < maxTasks {
 						n := len(tasks) + 2
-						tasks = append(tasks, asyncio.CreateTask(ctx, body(n, p[in.arg%numScripts])))
+						tasks = append(tasks, asyncio.CreateTask(ctx, body(n, p.scripts[in.arg%numScripts])))
 						res = fmt.Sprint(n)
 					} else {
 						res = "skip"
@@ -157,16 +166,49 @@ func runLoopProgram(t *testing.T, p loopProgram) (log []string, deadlock bool) {
 			return id, nil
 		}
 	}
-	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+	main := func(ctx context.Context) (int, error) {
 		for range numFutures {
 			futs = append(futs, asyncio.CreateFuture[int](ctx))
 		}
-		return body(1, p[0])(ctx)
-	}, asyncio.WithVirtualClock(), asyncio.WithExceptionHandler(func(*asyncio.Exception) {}))
+		return body(1, p.scripts[0])(ctx)
+	}
+	opts := []asyncio.Option{asyncio.WithVirtualClock(), asyncio.WithExceptionHandler(func(*asyncio.Exception) {})}
+	if !p.again {
+		_, err := asyncio.Run(main, opts...)
+		return log, checkRunError(t, err)
+	}
+	// Run, by hand, with a second main task after a deadlock.
+	l := asyncio.NewLoop(opts...)
+	defer l.Close()
+	_, err := asyncio.RunUntilComplete(l, main)
+	if deadlock = checkRunError(t, err); deadlock {
+		_, err = asyncio.RunUntilComplete(l, body(secondMain, p.scripts[numScripts-1]))
+		if checkRunError(t, err) {
+			log = append(log, "deadlock again")
+		}
+	}
+	// What Run does at the end: cancel the tasks left and let them finish.
+	var left []asyncio.Waiter
+	for _, task := range tasks {
+		if task.Cancel() {
+			left = append(left, task)
+		}
+	}
+	_, err = asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		_, _, err := asyncio.Wait(ctx, left, asyncio.AllCompleted, 0)
+		return 0, err
+	})
+	checkRunError(t, err)
+	return log, deadlock
+}
+
+// checkRunError fails the test unless err is nil, a deadlock or a
+// cancellation, and reports whether it is a deadlock.
+func checkRunError(t *testing.T, err error) (deadlock bool) {
 	if err != nil && !errors.Is(err, asyncio.ErrDeadlock) && !errors.Is(err, asyncio.ErrCancelled) {
 		t.Fatalf("Run: %v", err)
 	}
-	return log, errors.Is(err, asyncio.ErrDeadlock)
+	return errors.Is(err, asyncio.ErrDeadlock)
 }
 
 func FuzzLoop(f *testing.F) {
@@ -180,6 +222,8 @@ func FuzzLoop(f *testing.F) {
 		{0x01, 0}, // deadlock on a future
 		{0x03, 1, 0x03, 1, 0x00, 0, 0x05, 0, 0x05, 1, 0x02, 0, 0x11, 0}, // cancel awaiting tasks
 		{0x03, 2, 0x03, 2, 0x07, 0, 0x27, 0, 0x25, 1, 0x26, 0},          // getters cancelled while items arrive
+		{0x87, 0, 0x36, 0, 0x37, 0},                                     // main deadlocks in Get; the next main puts and gets
+		{0x88, 0, 0x08, 0, 0x39, 0, 0x38, 0},                            // main deadlocks on its own lock; the next releases and takes it
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -425,7 +469,7 @@ func (t *mTask) exec(in instr) bool {
 		if len(m.tasks) >= maxTasks {
 			return done("skip")
 		}
-		n := m.spawn(m.p[in.arg%numScripts])
+		n := m.spawn(m.p.scripts[in.arg%numScripts])
 		return done(fmt.Sprint(n.id))
 	case opJoin:
 		if len(m.tasks) == 0 || in.arg%len(m.tasks)+2 == t.id {
@@ -607,14 +651,30 @@ func (t *mTask) waitFirst(arg int) bool {
 	return false
 }
 
-// run runs the program as Run does: the main task, then the cancellation
-// of what is left. It returns the log and whether it deadlocked.
+// run runs the program as Run does: the main task (and, if the program
+// asks, a second one after a deadlock), then the cancellation of what is
+// left. It returns the log and whether the first main task deadlocked.
 func (m *model) run() ([]string, bool) {
-	main := &mTask{m: m, id: 1, script: m.p[0]}
+	deadlock := m.runMain(1, m.p.scripts[0])
+	if deadlock && m.p.again && m.runMain(secondMain, m.p.scripts[numScripts-1]) {
+		m.log = append(m.log, "deadlock again")
+	}
+	for _, t := range slices.Clone(m.live) {
+		t.cancel()
+	}
+	m.loop(func() bool { return len(m.live) == 0 })
+	return m.log, deadlock
+}
+
+// runMain runs a main task until it ends, or until nothing can happen; then
+// it unwinds it, taking it out of the wait list it is on, and reports the
+// deadlock.
+func (m *model) runMain(id int, script []instr) (deadlock bool) {
+	main := &mTask{m: m, id: id, script: script}
 	main.fut = &mFuture{task: main}
 	m.live = append(m.live, main)
 	m.ready = append(m.ready, main)
-	deadlock := !m.loop(func() bool { return main.fut.state != 0 })
+	deadlock = !m.loop(func() bool { return main.fut.state != 0 })
 	if deadlock {
 		main.resume = nil
 		if l := main.waitList; l != nil {
@@ -622,11 +682,7 @@ func (m *model) run() ([]string, bool) {
 		}
 		main.finish(2) // unwound
 	}
-	for _, t := range slices.Clone(m.live) {
-		t.cancel()
-	}
-	m.loop(func() bool { return len(m.live) == 0 })
-	return m.log, deadlock
+	return deadlock
 }
 
 // loop runs iterations until done reports true between two entries; it
