@@ -83,10 +83,28 @@ func TestStopUnwindsFunctionThatSuspendsInDefer(t *testing.T) {
 }
 
 func TestStopIdleAndUnstarted(t *testing.T) {
-	New().Stop()
-	c := New()
-	c.Start(func(any) {}, nil)
-	c.Stop()
+	cases := []struct {
+		name string
+		make func(t *testing.T) *Coro
+	}{
+		{"unstarted", func(*testing.T) *Coro { return New() }},
+		{"idle after its function returned", func(t *testing.T) *Coro {
+			c := New()
+			if !c.Start(func(any) {}, nil) {
+				t.Fatal("Start of a function that returns reported it unfinished")
+			}
+			return c
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := goleak.IgnoreCurrent()
+			c := tc.make(t)
+			c.Stop()
+			c.Stop() // safe to repeat
+			goleak.VerifyNone(t, opt) // the Coro's goroutine has ended
+		})
+	}
 }
 
 func TestPanicPropagatesToOwner(t *testing.T) {

@@ -3,7 +3,11 @@ package waitq
 import (
 	"slices"
 	"testing"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func values(l *List[int]) []int {
 	var vs []int
