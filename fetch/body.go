@@ -62,6 +62,15 @@ func (s *save) run(ctx context.Context, stall context.CancelCauseFunc, body io.R
 	}
 	n, err := s.copy(ctx, stall, f, h, body)
 	size := s.part.offset + n
+	if errors.Is(err, ErrBadResponse) {
+		// The body ran past its end: none of it is trusted, neither by
+		// the next attempt nor, should this be the last, by the next run,
+		// which takes the part's size for what it holds.
+		size = s.part.offset
+		if terr := f.Truncate(size); terr != nil {
+			err = &writeError{terr}
+		}
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -69,7 +78,8 @@ func (s *save) run(ctx context.Context, stall context.CancelCauseFunc, body io.R
 		_, isWrite := errors.AsType[*writeError](err)
 		return saved{size: size, keep: !isWrite}, err
 	}
-	if s.part.total >= 0 && size < s.part.total {
+	if s.part.total >= 0 && size != s.part.total {
+		// copy reads no further than the total: size is short of it.
 		return saved{size: size, keep: true},
 			retryable(fmt.Errorf("%w: got %d of %d bytes", ErrShortBody, size, s.part.total))
 	}
@@ -144,12 +154,22 @@ func (e *writeError) Unwrap() error { return e.err }
 // copy streams body into f and h and returns how many bytes it wrote. If
 // no byte arrives for s.timeout, it calls stall, which ends the body's
 // read; waits for the rate limit do not count as stalls.
+//
+// When the file's length is known, copy writes no byte past it, and a
+// body that goes on is a retryable ErrBadResponse: a server that sends
+// more than it announced cannot be trusted to have sent the right bytes
+// before. Looking one byte further, rather than just stopping, is what
+// tells such a body from one that ends where it should.
 func (s *save) copy(ctx context.Context, stall context.CancelCauseFunc, f *os.File, h hash.Hash, body io.Reader) (int64, error) {
 	buf := buffers.Get().(*[bufSize]byte)
 	defer buffers.Put(buf)
-	chunk := buf[:]
+	size := len(buf)
 	if s.limiter != nil {
-		chunk = buf[:s.limiter.Burst()]
+		size = s.limiter.Burst()
+	}
+	want := int64(-1) // bytes the body should hold, or -1 if unknown
+	if s.part.total >= 0 {
+		want = s.part.total - s.part.offset
 	}
 	timer := time.AfterFunc(s.timeout, func() {
 		stall(fmt.Errorf("%w: no data for %v", ErrStalled, s.timeout))
@@ -158,7 +178,14 @@ func (s *save) copy(ctx context.Context, stall context.CancelCauseFunc, f *os.Fi
 	var n int64
 	var tick ticker
 	for {
+		chunk := buf[:size]
+		if want >= 0 && want-n < int64(size) {
+			chunk = buf[:max(want-n, 1)]
+		}
 		m, rerr := body.Read(chunk)
+		if want >= 0 && n+int64(m) > want {
+			return n, retryable(fmt.Errorf("%w: the body runs past the %d bytes announced", ErrBadResponse, want))
+		}
 		if m > 0 {
 			timer.Reset(s.timeout)
 			if _, err := f.Write(chunk[:m]); err != nil {

@@ -167,12 +167,18 @@ func (r *run) send(ctx context.Context, j *job) (*http.Response, error) {
 		case resp.StatusCode == http.StatusOK:
 			j.part.learn(resp.Header, resp.ContentLength)
 			return resp, nil
-		case resp.StatusCode == http.StatusPartialContent && resuming &&
-			matchContentRange(resp.Header, j.part.offset, j.part.total):
-			return resp, nil
-		case resuming && (resp.StatusCode == http.StatusPartialContent ||
-			resp.StatusCode == http.StatusRequestedRangeNotSatisfiable):
+		case resp.StatusCode == http.StatusPartialContent && resuming:
+			ok, err := j.part.continuedBy(resp)
+			if ok {
+				return resp, nil
+			}
+			resp.Body.Close()
+			if err != nil {
+				return nil, err
+			}
 			// Not the rest of the file we have: ask for all of it.
+			j.part = partial{total: -1}
+		case resuming && resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
 			resp.Body.Close()
 			j.part = partial{total: -1}
 		case resp.StatusCode == http.StatusPartialContent:

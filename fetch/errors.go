@@ -57,7 +57,9 @@ var (
 
 	// ErrBadResponse: the server answered in a way HTTP does not allow
 	// for the request, such as a partial response to a request for the
-	// whole file. It is retried, as a broken proxy may be to blame.
+	// whole file, or a body longer than its headers announce. Nothing
+	// of such a response is kept. It is retried, as a broken proxy may be
+	// to blame.
 	ErrBadResponse = errors.New("fetch: malformed response")
 )
 

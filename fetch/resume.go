@@ -75,6 +75,22 @@ func (p *partial) worthMeta() bool {
 	return p.total >= resumeMin && p.ifRange() != ""
 }
 
+// continuedBy judges resp, a 206 answer to a request that resumes the
+// part. It reports true if resp sends the rest of the part's file, and
+// false if it sends some other range, which is no use: the download
+// starts over. A 206 whose headers contradict each other is a retryable
+// ErrBadResponse: its body is not read at all.
+func (p *partial) continuedBy(resp *http.Response) (bool, error) {
+	if !matchContentRange(resp.Header, p.offset, p.total) {
+		return false, nil
+	}
+	if resp.ContentLength >= 0 && resp.ContentLength != p.total-p.offset {
+		return false, retryable(fmt.Errorf("%w: Content-Length %d disagrees with Content-Range %q",
+			ErrBadResponse, resp.ContentLength, resp.Header.Get("Content-Range")))
+	}
+	return true, nil
+}
+
 // matchContentRange reports whether a 206 response's Content-Range header
 // is "bytes offset-(total-1)/total": the rest of the same file.
 func matchContentRange(h http.Header, offset, total int64) bool {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/goasyncio/asyncio"
@@ -182,5 +185,91 @@ func TestFetchCancelledLeavesOnlyParts(t *testing.T) {
 	}
 	if !exists(in(d, "a.bin.part")) || !exists(in(d, "b.bin.part")) {
 		t.Errorf("directory holds %v, want the two parts", dirFiles(t, d.Dir))
+	}
+}
+
+// junk is what a broken server sends after the last byte of a file.
+var junk = []byte("JUNK PAST THE END!!") // 19 bytes
+
+// halfThenRange answers the first request for body with a Content-Length
+// of the whole file, half of it and a dropped connection; later requests
+// without Range with the whole file; and requests with Range with
+// ranged(w, r, from, n), n counting the requests before.
+func halfThenRange(h *hits, body []byte, etag string, ranged func(w http.ResponseWriter, r *http.Request, from, n int)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n := h.add(r)
+		var from int
+		if _, err := fmt.Sscanf(r.Header.Get("Range"), "bytes=%d-", &from); err == nil {
+			ranged(w, r, from, n)
+			return
+		}
+		if n > 0 {
+			serve(w, r, body, etag)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body[:len(body)/2])
+	}
+}
+
+func TestFetchRejectsA206LongerThanAnnounced(t *testing.T) {
+	body := content(2<<20, 21)
+	tests := []struct {
+		name    string
+		chunked bool // else a Content-Length that counts the junk too
+		always  bool // every 206 is too long, not only the first
+	}{
+		{"Content-Length longer than Content-Range", false, false},
+		{"chunked body longer than Content-Range", true, false},
+		{"chunked body longer than Content-Range every time", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, halfThenRange(&h, body, `"v1"`, func(w http.ResponseWriter, r *http.Request, from, n int) {
+				if n > 1 && !tt.always {
+					serve(w, r, body, `"v1"`)
+					return
+				}
+				w.Header().Set("ETag", `"v1"`)
+				w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(body)-1, len(body)))
+				if !tt.chunked {
+					w.Header().Set("Content-Length", strconv.Itoa(len(body)-from+len(junk)))
+				}
+				w.WriteHeader(http.StatusPartialContent)
+				w.Write(body[from:])
+				w.Write(junk)
+			}))
+			d := newDownloader(t)
+			d.Retries = 2
+			var why []error
+			d.OnEvent = func(e fetch.Event) {
+				if e.Kind == fetch.EventRetry {
+					why = append(why, e.Err)
+				}
+			}
+			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+			if len(why) < 2 || !errors.Is(why[1], fetch.ErrBadResponse) {
+				t.Errorf("retries after %v, want the second after ErrBadResponse", why)
+			}
+			if !tt.always {
+				if res[0].Err != nil {
+					t.Fatalf("result %+v, want success", res[0])
+				}
+				checkFile(t, in(d, "f.bin"), body)
+				return
+			}
+			if !errors.Is(res[0].Err, fetch.ErrBadResponse) {
+				t.Errorf("error %v, want ErrBadResponse", res[0].Err)
+			}
+			if exists(in(d, "f.bin")) {
+				t.Error("a file is under its final name although every body ran past its end")
+			}
+			// The part keeps what the first response sent, and nothing of
+			// the responses that overran.
+			first, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(h.all()[1].Header.Get("Range"), "bytes="), "-"))
+			checkFile(t, in(d, "f.bin.part"), body[:first])
+		})
 	}
 }
