@@ -40,7 +40,10 @@
 // with a Range request when the server's validators (a strong ETag or
 // Last-Modified, and the length) prove the file unchanged; parts large
 // enough to be worth it keep those validators in a NAME.part.meta sidecar,
-// so that a later run resumes them too. Anything else starts over.
+// so that a later run resumes them too. A partial answer is kept only if
+// it carries the part's validators, whatever the server made of If-Range,
+// and no more bytes than its Content-Range announces. Anything else
+// starts over.
 //
 // # Progress
 //

@@ -16,10 +16,11 @@ import (
 // later attempt, in the same run or after a restart, asks only for the
 // missing bytes with Range, and with If-Range so that a server whose file
 // has changed sends the whole new file instead. A partial answer is kept
-// only if its Content-Range starts where the part ends and gives the same
-// total length; anything else starts over from zero. Without validators
-// nothing proves the server still has the same file, so nothing is
-// resumed.
+// only if its validators are the part's (servers that ignore If-Range
+// exist) and its Content-Range starts where the part ends and gives the
+// same total length; anything else starts over from zero. Without
+// validators nothing proves the server still has the same file, so
+// nothing is resumed.
 
 // resumeMin is the smallest file worth a sidecar: smaller ones are quicker
 // to fetch again than the sidecar is to write and delete.
@@ -77,11 +78,12 @@ func (p *partial) worthMeta() bool {
 
 // continuedBy judges resp, a 206 answer to a request that resumes the
 // part. It reports true if resp sends the rest of the part's file, and
-// false if it sends some other range, which is no use: the download
-// starts over. A 206 whose headers contradict each other is a retryable
-// ErrBadResponse: its body is not read at all.
+// false if it sends some other range, or a range of another version of
+// the file, which is no use: the download starts over. A 206 whose
+// headers contradict each other is a retryable ErrBadResponse: its body
+// is not read at all.
 func (p *partial) continuedBy(resp *http.Response) (bool, error) {
-	if !matchContentRange(resp.Header, p.offset, p.total) {
+	if !p.sameVersion(resp.Header) || !matchContentRange(resp.Header, p.offset, p.total) {
 		return false, nil
 	}
 	if resp.ContentLength >= 0 && resp.ContentLength != p.total-p.offset {
@@ -89,6 +91,19 @@ func (p *partial) continuedBy(resp *http.Response) (bool, error) {
 			ErrBadResponse, resp.ContentLength, resp.Header.Get("Content-Range")))
 	}
 	return true, nil
+}
+
+// sameVersion reports whether a 206's validators say that it is of the
+// version of the file that the part holds. A server that ignores If-Range
+// sends a range of whatever version it has now, so they are checked here
+// too: the ETag must be the part's, as a 206 must carry the ETag a 200
+// would (RFC 9110, section 15.3.7); and when a date is what If-Range sent,
+// Last-Modified must be that date, as it alone can tell.
+func (p *partial) sameVersion(h http.Header) bool {
+	if p.etag != "" && h.Get("ETag") != p.etag {
+		return false
+	}
+	return p.ifRange() != p.lastModified || h.Get("Last-Modified") == p.lastModified
 }
 
 // matchContentRange reports whether a 206 response's Content-Range header

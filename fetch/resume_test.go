@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,8 +10,8 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/goasyncio/asyncio"
 	"github.com/goasyncio/asyncio/fetch"
@@ -191,26 +192,26 @@ func TestFetchCancelledLeavesOnlyParts(t *testing.T) {
 // junk is what a broken server sends after the last byte of a file.
 var junk = []byte("JUNK PAST THE END!!") // 19 bytes
 
-// halfThenRange answers the first request for body with a Content-Length
-// of the whole file, half of it and a dropped connection; later requests
-// without Range with the whole file; and requests with Range with
-// ranged(w, r, from, n), n counting the requests before.
-func halfThenRange(h *hits, body []byte, etag string, ranged func(w http.ResponseWriter, r *http.Request, from, n int)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		n := h.add(r)
-		var from int
-		if _, err := fmt.Sscanf(r.Header.Get("Range"), "bytes=%d-", &from); err == nil {
-			ranged(w, r, from, n)
-			return
-		}
-		if n > 0 {
-			serve(w, r, body, etag)
-			return
-		}
+// sendHalf answers with the headers of the whole of body, with the
+// validators given, but only its first half: the connection drops there.
+func sendHalf(w http.ResponseWriter, body []byte, etag string, modified time.Time) {
+	if etag != "" {
 		w.Header().Set("ETag", etag)
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.Write(body[:len(body)/2])
 	}
+	if !modified.IsZero() {
+		w.Header().Set("Last-Modified", modified.Format(http.TimeFormat))
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body[:len(body)/2])
+}
+
+// rangeStart returns where the Range of r starts, or -1 if it has none.
+func rangeStart(r *http.Request) int {
+	var from int
+	if _, err := fmt.Sscanf(r.Header.Get("Range"), "bytes=%d-", &from); err != nil {
+		return -1
+	}
+	return from
 }
 
 func TestFetchRejectsA206LongerThanAnnounced(t *testing.T) {
@@ -227,20 +228,24 @@ func TestFetchRejectsA206LongerThanAnnounced(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var h hits
-			srv := newServer(t, halfThenRange(&h, body, `"v1"`, func(w http.ResponseWriter, r *http.Request, from, n int) {
-				if n > 1 && !tt.always {
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				n, from := h.add(r), rangeStart(r)
+				switch {
+				case from < 0:
+					sendHalf(w, body, `"v1"`, time.Time{})
+				case n > 1 && !tt.always:
 					serve(w, r, body, `"v1"`)
-					return
+				default:
+					w.Header().Set("ETag", `"v1"`)
+					w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(body)-1, len(body)))
+					if !tt.chunked {
+						w.Header().Set("Content-Length", strconv.Itoa(len(body)-from+len(junk)))
+					}
+					w.WriteHeader(http.StatusPartialContent)
+					w.Write(body[from:])
+					w.Write(junk)
 				}
-				w.Header().Set("ETag", `"v1"`)
-				w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(body)-1, len(body)))
-				if !tt.chunked {
-					w.Header().Set("Content-Length", strconv.Itoa(len(body)-from+len(junk)))
-				}
-				w.WriteHeader(http.StatusPartialContent)
-				w.Write(body[from:])
-				w.Write(junk)
-			}))
+			})
 			d := newDownloader(t)
 			d.Retries = 2
 			var why []error
@@ -268,8 +273,64 @@ func TestFetchRejectsA206LongerThanAnnounced(t *testing.T) {
 			}
 			// The part keeps what the first response sent, and nothing of
 			// the responses that overran.
-			first, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(h.all()[1].Header.Get("Range"), "bytes="), "-"))
-			checkFile(t, in(d, "f.bin.part"), body[:first])
+			checkFile(t, in(d, "f.bin.part"), body[:rangeStart(&h.all()[1])])
+		})
+	}
+}
+
+func TestFetchStartsOverWhenA206IsOfAnotherVersion(t *testing.T) {
+	v1, v2 := content(2<<20, 22), content(2<<20, 23)
+	t1 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		sidecar  bool      // the part is from an earlier run, else from a first attempt
+		etag     string    // v1's ETag, or ""
+		modified time.Time // v1's Last-Modified, if it has no ETag
+		// The new version's validators in its 206s.
+		newETag     string
+		newModified time.Time
+	}{
+		{"other ETag", false, `"v1"`, time.Time{}, `"v2"`, time.Time{}},
+		{"no ETag", false, `"v1"`, time.Time{}, "", time.Time{}},
+		{"other Last-Modified", false, "", t1, "", t1.Add(time.Hour)},
+		{"no Last-Modified", false, "", t1, "", time.Time{}},
+		{"other ETag, part from an earlier run", true, `"v1"`, time.Time{}, `"v2"`, time.Time{}},
+		{"no ETag, part from an earlier run", true, `"v1"`, time.Time{}, "", time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				n := h.add(r)
+				switch {
+				case r.Header.Get("Range") != "":
+					// A server that ignores If-Range: v2's bytes.
+					r.Header.Del("If-Range")
+					if tt.newETag != "" {
+						w.Header().Set("ETag", tt.newETag)
+					}
+					http.ServeContent(w, r, "", tt.newModified, bytes.NewReader(v2))
+				case n == 0 && !tt.sidecar:
+					sendHalf(w, v1, tt.etag, tt.modified)
+				default:
+					serve(w, r, v2, `"v2"`)
+				}
+			})
+			d := newDownloader(t)
+			d.Retries = 1
+			url := srv.URL + "/f.bin"
+			if tt.sidecar {
+				writePart(t, d, url, "f.bin", v1[:1<<20], tt.etag, len(v1))
+			}
+			res := runOK(t, d, fetch.Request{URL: url})
+			if res[0].Err != nil {
+				t.Fatal(res[0].Err)
+			}
+			checkFile(t, in(d, "f.bin"), v2)
+			all := h.all()
+			if last := all[len(all)-1]; last.Header.Get("Range") != "" {
+				t.Errorf("the last request has Range %q, want one for the whole new version", last.Header.Get("Range"))
+			}
 		})
 	}
 }
