@@ -106,7 +106,7 @@ func (s *save) run(ctx context.Context, stall context.CancelCauseFunc, body io.R
 func (s *save) open(part string) (*os.File, hash.Hash, error) {
 	h := sha256.New()
 	if s.part.offset > 0 {
-		f, err := os.OpenFile(part, os.O_RDWR, 0)
+		f, err := openFile(part, os.O_RDWR, 0)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -131,7 +131,7 @@ func (s *save) open(part string) (*os.File, hash.Hash, error) {
 			return nil, nil, err
 		}
 	}
-	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := openFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, nil, err
 	}

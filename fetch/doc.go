@@ -27,7 +27,10 @@
 // Content-Disposition, else the URL's path; names from the server or URL
 // are sanitized (no directories, no control characters, no leading dots),
 // and two downloads of one call never get the same name: the later one
-// gets a numbered name, "photo.1.png". A file that exists from before is
+// gets a numbered name, "photo.1.png". No file in Dir is opened through a
+// symbolic link, and none that is not a regular file: a link or a named
+// pipe where NAME.part or its sidecar should be fails the download with
+// ErrNotRegularFile. A file that exists from before is
 // replaced, unless Continue asks to skip complete files.
 //
 // # Failures and resumption
@@ -57,6 +60,7 @@
 // any download starts, with an error matching one of the ErrInvalid
 // sentinels. The failure of one download is in its Result, matching
 // ErrChecksum, ErrShortBody, ErrStalled, ErrRedirectLoop,
-// ErrTooManyRedirects, ErrBadResponse or a *StatusError, or a network or
-// file system error of the standard library.
+// ErrTooManyRedirects, ErrBadResponse, ErrNotRegularFile or a
+// *StatusError, or a network or file system error of the standard
+// library.
 package fetch

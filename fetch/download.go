@@ -212,19 +212,19 @@ func (r *run) settleName(j *job, resp *http.Response) {
 func (r *run) complete(ctx context.Context, j *job) (Result, error) {
 	p, req := r.path(j.name), j.req
 	return onPool(ctx, r.pool, func() (Result, error) {
-		fi, err := os.Stat(p)
-		if err != nil || !fi.Mode().IsRegular() {
-			return Result{}, nil
+		f, err := openFile(p, os.O_RDONLY, 0)
+		if err != nil {
+			return Result{}, nil // absent, or no complete file
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return Result{}, err
 		}
 		res := Result{Request: req, Path: p, Bytes: fi.Size(), Skipped: true}
 		if req.SHA256 == "" {
 			return res, nil
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return Result{}, err
-		}
-		defer f.Close()
 		h := sha256.New()
 		if _, err := io.Copy(h, f); err != nil {
 			return Result{}, err

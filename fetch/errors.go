@@ -63,6 +63,13 @@ var (
 	ErrBadResponse = errors.New("fetch: malformed response")
 )
 
+// ErrNotRegularFile: a file that the download writes or reads in Dir,
+// such as NAME.part or NAME.part.meta, is a symbolic link, a named pipe
+// or anything else but a regular file. Fetch does not follow or open it,
+// so that a planted link cannot make it write elsewhere, nor a pipe block
+// it; the error names the file and says what it is. It is not retried.
+var ErrNotRegularFile = errors.New("fetch: not a regular file")
+
 // A StatusError is the error of a download whose server answered with a
 // status other than 200 OK or 206 Partial Content. Codes 408, 429 and 5xx
 // are retried; others are final.

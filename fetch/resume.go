@@ -3,6 +3,7 @@ package fetch
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -135,7 +136,15 @@ func writeMeta(dir string, m meta) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, m.Name+metaSuffix), b, 0o644)
+	f, err := openFile(filepath.Join(dir, m.Name+metaSuffix), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // removeMeta removes the sidecar of name in dir, if there is one.
@@ -176,11 +185,19 @@ func scanParts(dir string) (map[string]resumeEntry, error) {
 	return found, nil
 }
 
+// maxMeta bounds the size of a sidecar that is read.
+const maxMeta = 64 << 10
+
 // readMeta reads the sidecar of name in dir and the size of its part, and
 // reports whether together they describe a resumable download.
 func readMeta(dir, name string) (m meta, size int64, ok bool) {
-	b, err := os.ReadFile(filepath.Join(dir, name+metaSuffix))
-	if err != nil || len(b) > 64<<10 || json.Unmarshal(b, &m) != nil {
+	f, err := openFile(filepath.Join(dir, name+metaSuffix), os.O_RDONLY, 0)
+	if err != nil {
+		return m, 0, false
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxMeta+1))
+	f.Close()
+	if err != nil || len(b) > maxMeta || json.Unmarshal(b, &m) != nil {
 		return m, 0, false
 	}
 	fi, err := os.Lstat(filepath.Join(dir, name+partSuffix))

@@ -1,0 +1,79 @@
+package fetch_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/fetch"
+)
+
+// runReal calls d.Fetch on a loop with the real clock, for tests where a
+// worker could block: on a virtual clock that would look the same as on
+// a real one, a hang, but this way nothing is assumed of the clock.
+func runReal(t *testing.T, d *fetch.Downloader, reqs ...fetch.Request) []fetch.Result {
+	t.Helper()
+	res, err := asyncio.Run(func(ctx context.Context) ([]fetch.Result, error) {
+		return d.Fetch(ctx, reqs)
+	})
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	return res
+}
+
+func TestFetchRefusesFilesThatAreNotRegular(t *testing.T) {
+	small := []byte("the download")
+	large := content(fetch.ResumeMin+10, 31) // large enough for a sidecar
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/large.bin" {
+			serve(w, r, large, `"l"`)
+			return
+		}
+		serve(w, r, small, `"s"`)
+	})
+	symlink := func(p, victim string) error { return os.Symlink(victim, p) }
+	mkfifo := func(p, _ string) error { return syscall.Mkfifo(p, 0o644) }
+	tests := []struct {
+		name    string
+		url     string
+		planted string                          // the name planted in Dir
+		plant   func(path, victim string) error // plants it
+		want    string                          // in the error's text
+	}{
+		{"symbolic link as part", "/a.txt", "a.txt.part", symlink, "a.txt.part is a symbolic link"},
+		{"symbolic link as sidecar", "/large.bin", "large.bin.part.meta", symlink, "large.bin.part.meta is a symbolic link"},
+		{"named pipe as part", "/a.txt", "a.txt.part", mkfifo, "a.txt.part is a named pipe"},
+		{"named pipe as sidecar", "/large.bin", "large.bin.part.meta", mkfifo, "large.bin.part.meta is a named pipe"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			victim := filepath.Join(t.TempDir(), "precious.txt")
+			if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d := newDownloader(t)
+			d.Retries = 2
+			if err := tt.plant(in(d, tt.planted), victim); err != nil {
+				t.Fatal(err)
+			}
+			res := runReal(t, d, fetch.Request{URL: srv.URL + tt.url})
+			if !errors.Is(res[0].Err, fetch.ErrNotRegularFile) || !strings.Contains(res[0].Err.Error(), tt.want) {
+				t.Errorf("error %v, want ErrNotRegularFile saying %q", res[0].Err, tt.want)
+			}
+			if res[0].Attempts != 1 {
+				t.Errorf("%d attempts, want 1: a planted file does not go away by itself", res[0].Attempts)
+			}
+			checkFile(t, victim, []byte("precious"))
+			if name := strings.TrimPrefix(tt.url, "/"); exists(in(d, name)) {
+				t.Errorf("%s was saved", name)
+			}
+		})
+	}
+}
