@@ -25,8 +25,9 @@
 // renamed to NAME; a failed or cancelled download never leaves a file
 // under its final name. Names come from the request, else the response's
 // Content-Disposition, else the URL's path; names from the server or URL
-// are sanitized (no directories, no control characters, no leading dots),
-// and two downloads of one call never get the same name: the later one
+// are sanitized (no directories, no control characters, no leading dots,
+// and none ending in ".part" or ".part.meta", the names of partial files:
+// such a name gets a '_' appended), and two downloads of one call never get the same name: the later one
 // gets a numbered name, "photo.1.png". No file in Dir is opened through a
 // symbolic link, and none that is not a regular file: a link or a named
 // pipe where NAME.part or its sidecar should be fails the download with

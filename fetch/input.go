@@ -16,7 +16,9 @@ type Request struct {
 
 	// Name is the name of the file to save it as, inside the Downloader's
 	// Dir. It must be a plain file name: no path separator, no control
-	// character, not starting with a dot, at most 200 bytes. If Name is
+	// character, not starting with a dot, not ending in ".part" or
+	// ".part.meta" (in any case: those are the names of partial files),
+	// at most 200 bytes. If Name is
 	// empty, the name comes from the response's Content-Disposition
 	// header, else from the last segment of the URL's path, else it is
 	// "index.html"; such names are sanitized rather than rejected.
@@ -40,7 +42,7 @@ func (r Request) normalize() (Request, error) {
 		return r, err
 	}
 	if r.Name != "" && sanitizeName(r.Name) != r.Name {
-		return r, fmt.Errorf("%w %q: give a plain file name, without path separators, control characters or a leading dot, of at most %d bytes",
+		return r, fmt.Errorf("%w %q: give a plain file name, without path separators, control characters or a leading dot, not ending in .part or .part.meta, of at most %d bytes",
 			ErrInvalidName, r.Name, maxNameLen)
 	}
 	if r.SHA256 != "" {

@@ -26,8 +26,9 @@ const (
 // name, or "" if nothing usable is left: it keeps the last element of a
 // path (so "../../etc/passwd" becomes "passwd"), replaces control
 // characters and invalid UTF-8 with '_', drops leading dots (so the file is
-// neither hidden nor "." or "..") and surrounding spaces, and shortens it to
-// maxNameLen bytes, keeping a short extension.
+// neither hidden nor "." or "..") and surrounding spaces, shortens it to
+// maxNameLen bytes, keeping a short extension, and appends '_' to a name
+// that ends like a partial file or its sidecar (see reservedName).
 func sanitizeName(s string) string {
 	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
 		s = s[i+1:]
@@ -41,7 +42,25 @@ func sanitizeName(s string) string {
 	}, s)
 	s = strings.TrimLeft(strings.TrimSpace(s), ".")
 	s = strings.TrimSpace(s)
-	return truncateName(s, maxNameLen)
+	s = truncateName(s, maxNameLen)
+	if reservedName(s) {
+		s = truncateName(s, maxNameLen-1) + "_"
+	}
+	return s
+}
+
+// reservedName reports whether name ends in ".part" or ".part.meta", in
+// any case: a download by that name would write, or a later run take for
+// its own, the partial file of another download or its sidecar. Case does
+// not matter because on a case-insensitive file system, as macOS and
+// Windows have by default, "X.PART" is "x.part".
+func reservedName(name string) bool {
+	for _, suffix := range []string{partSuffix, metaSuffix} {
+		if n := len(name) - len(suffix); n >= 0 && strings.EqualFold(name[n:], suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // truncateName shortens name to at most n bytes, cutting at a rune

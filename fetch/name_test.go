@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,6 +27,16 @@ func TestSanitizeName(t *testing.T) {
 		{"€ rates.txt", "€ rates.txt"},
 		{strings.Repeat("x", 300) + ".tar", strings.Repeat("x", 196) + ".tar"},
 		{strings.Repeat("é", 150), strings.Repeat("é", 100)},
+		// The names of partial files are the downloader's own.
+		{"x.part", "x.part_"},
+		{"x.part.meta", "x.part.meta_"},
+		{"x.PART", "x.PART_"},
+		{"x.Part.Meta", "x.Part.Meta_"},
+		{".part", "part"},
+		{"x.partial", "x.partial"},
+		{"x.part.metadata", "x.part.metadata"},
+		{strings.Repeat("x", 300) + ".part", strings.Repeat("x", 194) + ".part_"},
+		{strings.Repeat("x", 195) + ".part" + strings.Repeat("y", 20), strings.Repeat("x", 194) + ".part_"}, // cut to a reserved end
 	}
 	for _, tt := range tests {
 		if got := fetch.SanitizeName(tt.in); got != tt.want {
@@ -149,5 +160,45 @@ func TestFetchNeverGivesTwoDownloadsOneName(t *testing.T) {
 	}
 	if len(dirFiles(t, d.Dir)) != len(reqs) {
 		t.Errorf("directory holds %v, want %d files", dirFiles(t, d.Dir), len(reqs))
+	}
+}
+
+// TestFetchReservesNamesOfPartialFiles plays a server that names its
+// files as the partial file of another download and its sidecar, so that
+// the next run resumes that download into bytes of the server's choosing.
+func TestFetchReservesNamesOfPartialFiles(t *testing.T) {
+	real := content(5000, 41)
+	planted := []byte("planted bytes")
+	var h hits
+	var victim string
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		h.add(r)
+		switch r.URL.Path {
+		case "/plant-part":
+			w.Header().Set("Content-Disposition", `attachment; filename="x.part"`)
+			w.Write(planted)
+		case "/plant-meta":
+			w.Header().Set("Content-Disposition", `attachment; filename="x.part.meta"`)
+			fmt.Fprintf(w, `{"url":%q,"name":"x","etag":"\"v\"","length":%d}`, victim, len(real))
+		default:
+			serve(w, r, real, `"v"`)
+		}
+	})
+	victim = srv.URL + "/x"
+	d := newDownloader(t)
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/plant-part"}, fetch.Request{URL: srv.URL + "/plant-meta"})
+	for i, want := range []string{"x.part_", "x.part.meta_"} {
+		if res[i].Err != nil || res[i].Path != in(d, want) {
+			t.Errorf("%s saved as %s (%v), want %s", res[i].Request.URL, res[i].Path, res[i].Err, want)
+		}
+	}
+	h = hits{}
+	res = runOK(t, d, fetch.Request{URL: victim})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	checkFile(t, in(d, "x"), real)
+	if rg := h.all()[0].Header.Get("Range"); rg != "" {
+		t.Errorf("the download asked for Range %q: it took a planted file for its part", rg)
 	}
 }

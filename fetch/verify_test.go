@@ -187,6 +187,8 @@ func TestFetchRejectsBadInputBeforeDownloading(t *testing.T) {
 		{"no host", "", fetch.Request{URL: "http:///x"}, fetch.ErrInvalidURL},
 		{"name with a directory", "", fetch.Request{URL: good.URL, Name: "a/b"}, fetch.ErrInvalidName},
 		{"hidden name", "", fetch.Request{URL: good.URL, Name: ".x"}, fetch.ErrInvalidName},
+		{"name of a partial file", "", fetch.Request{URL: good.URL, Name: "a.part"}, fetch.ErrInvalidName},
+		{"name of a sidecar", "", fetch.Request{URL: good.URL, Name: "a.part.meta"}, fetch.ErrInvalidName},
 		{"short checksum", "", fetch.Request{URL: good.URL, SHA256: "abc"}, fetch.ErrInvalidChecksum},
 		{"missing directory", filepath.Join(file, "..", "nope"), good, fetch.ErrInvalidDir},
 		{"file as directory", file, good, fetch.ErrInvalidDir},
