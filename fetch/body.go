@@ -38,6 +38,7 @@ type save struct {
 	part      partial // offset > 0: the body continues the part
 	hadMeta   bool    // a sidecar may exist from before and must go or stay
 	want      string  // the expected SHA-256 in hex, or ""
+	overwrite bool    // the file may replace one already under its name
 	timeout   time.Duration
 	limiter   *rate.Limiter // nil: no rate limit
 	progress  func(written int64)
@@ -94,7 +95,7 @@ func (s *save) run(ctx context.Context, stall context.CancelCauseFunc, body io.R
 	if err := removeMeta(s.dir, s.name); err != nil {
 		return saved{}, err
 	}
-	if err := os.Rename(part, filepath.Join(s.dir, s.name)); err != nil {
+	if err := publish(part, filepath.Join(s.dir, s.name), s.overwrite); err != nil {
 		return saved{}, err
 	}
 	return saved{size: size, sum: sum}, nil

@@ -31,8 +31,12 @@
 // gets a numbered name, "photo.1.png". No file in Dir is opened through a
 // symbolic link, and none that is not a regular file: a link or a named
 // pipe where NAME.part or its sidecar should be fails the download with
-// ErrNotRegularFile. A file that exists from before is
-// replaced, unless Continue asks to skip complete files.
+// ErrNotRegularFile. A file that exists from before under a download's
+// final name is not replaced: the download fails with ErrExists, unless
+// Continue finds the file complete and skips it, or Overwrite allows
+// replacing it. The check is made again when the complete download takes
+// its name, in one step with the rename, so that a file made meanwhile is
+// not replaced either.
 //
 // # Failures and resumption
 //
@@ -61,7 +65,7 @@
 // any download starts, with an error matching one of the ErrInvalid
 // sentinels. The failure of one download is in its Result, matching
 // ErrChecksum, ErrShortBody, ErrStalled, ErrRedirectLoop,
-// ErrTooManyRedirects, ErrBadResponse, ErrNotRegularFile or a
+// ErrTooManyRedirects, ErrBadResponse, ErrExists, ErrNotRegularFile or a
 // *StatusError, or a network or file system error of the standard
 // library.
 package fetch

@@ -2,14 +2,10 @@ package fetch
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
 
 	"github.com/goasyncio/asyncio"
@@ -76,9 +72,9 @@ func (r *run) download(ctx context.Context, j *job) (res Result) {
 		e.Result = &res
 		r.emit(e)
 	}()
-	if r.d.Continue && j.req.Name != "" {
+	if j.named {
 		// The name is known: look before sending anything.
-		sk, err := r.complete(ctx, j)
+		sk, err := r.checkFinal(ctx, j)
 		if err != nil {
 			res.Err = err
 			return res
@@ -133,9 +129,8 @@ func (r *run) attempt(ctx context.Context, j *job) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r.settleName(j, resp)
-	if r.d.Continue {
-		if sk, err := r.complete(ctx, j); err != nil || sk.Skipped {
+	if r.settleName(j, resp) {
+		if sk, err := r.checkFinal(ctx, j); err != nil || sk.Skipped {
 			resp.Body.Close()
 			return sk, err
 		}
@@ -194,45 +189,30 @@ func (r *run) send(ctx context.Context, j *job) (*http.Response, error) {
 	}
 }
 
-// settleName fixes j's file name from its first good response: a name
-// from Content-Disposition replaces the one the URL suggested.
-func (r *run) settleName(j *job, resp *http.Response) {
+// settleName fixes j's file name from its first good response, a name
+// from Content-Disposition replacing the one the URL suggested, and
+// reports whether it did: false if the name was final already.
+func (r *run) settleName(j *job, resp *http.Response) bool {
 	if j.named {
-		return
+		return false
 	}
 	if base := responseName(resp.Header, j.u); base != j.base {
 		r.names.release(j.name)
 		j.name, j.base = r.names.reserve(base), base
 	}
 	j.named = true
+	return true
 }
 
-// complete checks, for Continue, whether j's file is already complete, and
-// returns a skipped Result if so.
-func (r *run) complete(ctx context.Context, j *job) (Result, error) {
-	p, req := r.path(j.name), j.req
+// checkFinal looks, on a worker, at the file already under j's final
+// name, as finalFile says.
+func (r *run) checkFinal(ctx context.Context, j *job) (Result, error) {
+	if r.d.Overwrite && !r.d.Continue {
+		return Result{}, nil // whatever is there, the download goes on
+	}
+	p, req, cont, overwrite := r.path(j.name), j.req, r.d.Continue, r.d.Overwrite
 	return onPool(ctx, r.pool, func() (Result, error) {
-		f, err := openFile(p, os.O_RDONLY, 0)
-		if err != nil {
-			return Result{}, nil // absent, or no complete file
-		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return Result{}, err
-		}
-		res := Result{Request: req, Path: p, Bytes: fi.Size(), Skipped: true}
-		if req.SHA256 == "" {
-			return res, nil
-		}
-		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
-			return Result{}, err
-		}
-		if res.SHA256 = hex.EncodeToString(h.Sum(nil)); res.SHA256 != req.SHA256 {
-			return Result{}, nil // not the file asked for: download it again
-		}
-		return res, nil
+		return finalFile(p, req, cont, overwrite)
 	})
 }
 
@@ -240,7 +220,7 @@ func (r *run) complete(ctx context.Context, j *job) (Result, error) {
 func (r *run) saveBody(ctx, actx context.Context, stall context.CancelCauseFunc, j *job, resp *http.Response) (Result, error) {
 	s := &save{
 		dir: r.dir, name: j.name, url: j.req.URL,
-		part: j.part, hadMeta: j.hadMeta, want: j.req.SHA256,
+		part: j.part, hadMeta: j.hadMeta, want: j.req.SHA256, overwrite: r.d.Overwrite,
 		timeout: r.timeout, limiter: r.limiter,
 	}
 	if s.part.worthMeta() {

@@ -70,6 +70,13 @@ var (
 // it; the error names the file and says what it is. It is not retried.
 var ErrNotRegularFile = errors.New("fetch: not a regular file")
 
+// ErrExists: a file is already in Dir under the download's final name,
+// and the Downloader may not replace it: Overwrite is not set, and
+// Continue, if set, did not find the file complete. The file is left as
+// it is, and the download fails without being retried; the error names
+// the file.
+var ErrExists = errors.New("fetch: file already exists")
+
 // A StatusError is the error of a download whose server answered with a
 // status other than 200 OK or 206 Partial Content. Codes 408, 429 and 5xx
 // are retried; others are final.

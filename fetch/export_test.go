@@ -22,6 +22,7 @@ var (
 	ResponseName    = responseName
 	ParseRetryAfter = parseRetryAfter
 	Backoff         = backoff
+	LinkNoReplace   = linkNoReplace
 )
 
 const (

@@ -60,8 +60,18 @@ type Downloader struct {
 
 	// Continue skips a download whose file is already in Dir: complete
 	// under its final name, and with the request's checksum, if it has
-	// one. Without Continue such a file is downloaded again and replaced.
+	// one. Whether a file that Continue does not skip is replaced is up
+	// to Overwrite.
 	Continue bool
+
+	// Overwrite lets a download replace a file already in Dir under its
+	// final name, one that Continue, if set, did not skip. Without
+	// Overwrite no such file is replaced: the download fails with
+	// ErrExists as soon as its name is known, before anything is saved.
+	// A file that takes the name while the download runs is not replaced
+	// either: the complete download takes the name in one step that
+	// fails if it is taken.
+	Overwrite bool
 
 	// Client sends the requests; nil means a client made for Jobs and
 	// Timeout. A Client whose CheckRedirect is nil gets Fetch's redirect

@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -76,4 +77,25 @@ func TestFetchRefusesFilesThatAreNotRegular(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLinkNoReplace checks the rename that does not replace of systems
+// without renameat2's RENAME_NOREPLACE.
+func TestLinkNoReplace(t *testing.T) {
+	dir := t.TempDir()
+	from, to := filepath.Join(dir, "f.part"), filepath.Join(dir, "f")
+	os.WriteFile(from, []byte("new"), 0o644)
+	if err := fetch.LinkNoReplace(from, to); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, to, []byte("new"))
+	if exists(from) {
+		t.Error("the old name is still there")
+	}
+	os.WriteFile(from, []byte("newer"), 0o644)
+	if err := fetch.LinkNoReplace(from, to); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("renaming onto an existing file: %v, want an error matching fs.ErrExist", err)
+	}
+	checkFile(t, to, []byte("new"))
+	checkFile(t, from, []byte("newer"))
 }

@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -63,21 +64,24 @@ func TestFetchContinueSkipsCompleteFiles(t *testing.T) {
 		req       fetch.Request
 		file      string // name of the file present before
 		present   []byte
+		overwrite bool
 		wantSkip  bool
+		wantErr   error
 		wantHits  int
 		wantBytes []byte // the file afterwards
 	}{
-		{"named, no checksum", fetch.Request{Name: "x.bin"}, "x.bin", stale, true, 0, stale},
-		{"named, checksum matches", fetch.Request{Name: "x.bin", SHA256: sum(body)}, "x.bin", body, true, 0, body},
-		{"named, checksum differs", fetch.Request{Name: "x.bin", SHA256: sum(body)}, "x.bin", stale, false, 1, body},
-		{"named from the URL", fetch.Request{}, "f.bin", stale, true, 1, stale},
-		{"absent", fetch.Request{}, "", nil, false, 1, body},
+		{"named, no checksum", fetch.Request{Name: "x.bin"}, "x.bin", stale, false, true, nil, 0, stale},
+		{"named, checksum matches", fetch.Request{Name: "x.bin", SHA256: sum(body)}, "x.bin", body, false, true, nil, 0, body},
+		{"named, checksum differs", fetch.Request{Name: "x.bin", SHA256: sum(body)}, "x.bin", stale, false, false, fetch.ErrExists, 0, stale},
+		{"named, checksum differs, Overwrite", fetch.Request{Name: "x.bin", SHA256: sum(body)}, "x.bin", stale, true, false, nil, 1, body},
+		{"named from the URL", fetch.Request{}, "f.bin", stale, false, true, nil, 1, stale},
+		{"absent", fetch.Request{}, "", nil, false, false, nil, 1, body},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h = hits{}
 			d := newDownloader(t)
-			d.Continue = true
+			d.Continue, d.Overwrite = true, tt.overwrite
 			if tt.file != "" {
 				if err := os.WriteFile(in(d, tt.file), tt.present, 0o644); err != nil {
 					t.Fatal(err)
@@ -85,13 +89,13 @@ func TestFetchContinueSkipsCompleteFiles(t *testing.T) {
 			}
 			tt.req.URL = srv.URL + "/f.bin"
 			res := runOK(t, d, tt.req)
-			if res[0].Err != nil || res[0].Skipped != tt.wantSkip {
-				t.Fatalf("result %+v, want skipped: %v", res[0], tt.wantSkip)
+			if !errors.Is(res[0].Err, tt.wantErr) || res[0].Skipped != tt.wantSkip {
+				t.Fatalf("result %+v, want error %v and skipped: %v", res[0], tt.wantErr, tt.wantSkip)
 			}
 			if len(h.all()) != tt.wantHits {
 				t.Errorf("%d requests, want %d", len(h.all()), tt.wantHits)
 			}
-			checkFile(t, res[0].Path, tt.wantBytes)
+			checkFile(t, in(d, cmp.Or(tt.file, "f.bin")), tt.wantBytes)
 			if res[0].Attempts != tt.wantHits {
 				t.Errorf("%d attempts, want %d", res[0].Attempts, tt.wantHits)
 			}
@@ -102,16 +106,101 @@ func TestFetchContinueSkipsCompleteFiles(t *testing.T) {
 	}
 }
 
-func TestFetchReplacesFilesWithoutContinue(t *testing.T) {
+func TestFetchDoesNotReplaceFiles(t *testing.T) {
 	body := content(1000, 12)
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { serve(w, r, body, "") })
-	d := newDownloader(t)
-	os.WriteFile(in(d, "f.bin"), []byte("old"), 0o644)
-	res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
-	if res[0].Err != nil || res[0].Path != in(d, "f.bin") {
-		t.Fatalf("result %+v, want f.bin replaced", res[0])
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		h.add(r)
+		if r.URL.Path == "/cd" {
+			w.Header().Set("Content-Disposition", `attachment; filename="notes.txt"`)
+		}
+		serve(w, r, body, "")
+	})
+	mine := []byte("the user's own")
+	tests := []struct {
+		name      string
+		req       fetch.Request
+		present   string // the file present before, holding mine
+		link      bool   // present is a symbolic link to a file holding mine
+		overwrite bool
+		wantErr   error
+		wantHits  int
+	}{
+		{"name from the URL", fetch.Request{URL: "/f.bin"}, "f.bin", false, false, fetch.ErrExists, 1},
+		{"name from Content-Disposition", fetch.Request{URL: "/cd"}, "notes.txt", false, false, fetch.ErrExists, 1},
+		{"name from the request", fetch.Request{URL: "/f.bin", Name: "x.bin"}, "x.bin", false, false, fetch.ErrExists, 0},
+		{"symbolic link", fetch.Request{URL: "/f.bin"}, "f.bin", true, false, fetch.ErrExists, 1},
+		{"Overwrite", fetch.Request{URL: "/cd"}, "notes.txt", false, true, nil, 1},
+		{"symbolic link, Overwrite", fetch.Request{URL: "/f.bin"}, "f.bin", true, true, nil, 1},
 	}
-	checkFile(t, res[0].Path, body)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h = hits{}
+			d := newDownloader(t)
+			d.Retries, d.Overwrite = 2, tt.overwrite
+			victim := in(d, tt.present)
+			if tt.link {
+				victim = filepath.Join(t.TempDir(), "victim")
+				if err := os.Symlink(victim, in(d, tt.present)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(victim, mine, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tt.req.URL = srv.URL + tt.req.URL
+			res := runOK(t, d, tt.req)
+			if !errors.Is(res[0].Err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", res[0].Err, tt.wantErr)
+			}
+			if n := len(h.all()); n != tt.wantHits || res[0].Attempts != tt.wantHits {
+				t.Errorf("%d requests in %d attempts, want %d", n, res[0].Attempts, tt.wantHits)
+			}
+			if tt.wantErr != nil {
+				if !strings.Contains(res[0].Err.Error(), in(d, tt.present)) {
+					t.Errorf("error %q does not name the file", res[0].Err)
+				}
+				if got := dirFiles(t, d.Dir); len(got) != 1 {
+					t.Errorf("directory holds %v, want only %s", got, tt.present)
+				}
+			} else {
+				checkFile(t, in(d, tt.present), body)
+			}
+			if tt.link || tt.wantErr != nil {
+				checkFile(t, victim, mine)
+			}
+		})
+	}
+}
+
+func TestFetchDoesNotReplaceAFileMadeDuringTheDownload(t *testing.T) {
+	body := content(1000, 15)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { serve(w, r, body, "") })
+	theirs := []byte("made by another program")
+	for _, overwrite := range []bool{false, true} {
+		d := newDownloader(t)
+		d.Overwrite = overwrite
+		d.OnEvent = func(e fetch.Event) {
+			// Once the name has been found free, before the body is saved.
+			if e.Kind == fetch.EventResponse {
+				if err := os.WriteFile(in(d, "f.bin"), theirs, 0o644); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+		if overwrite {
+			if res[0].Err != nil {
+				t.Fatalf("Overwrite: %v", res[0].Err)
+			}
+			checkFile(t, in(d, "f.bin"), body)
+			continue
+		}
+		if !errors.Is(res[0].Err, fetch.ErrExists) {
+			t.Errorf("error %v, want ErrExists", res[0].Err)
+		}
+		checkFile(t, in(d, "f.bin"), theirs)
+	}
 }
 
 // pattern is the repeating content of the large body.

@@ -133,7 +133,7 @@ func TestLogLinesWhenNotATerminal(t *testing.T) {
 	if !strings.Contains(stderr, "2 of 2 files downloaded") {
 		t.Errorf("stderr has no summary:\n%s", stderr)
 	}
-	code, _, stderr = aiofetch(t.Context(), "", "-q", "-o", out, srv.URL+"/one")
+	code, _, stderr = aiofetch(t.Context(), "", "-q", "-o", t.TempDir(), srv.URL+"/one")
 	if code != exitOK || stderr != "" {
 		t.Errorf("--quiet: exit %d, stderr %q, want 0 and nothing", code, stderr)
 	}
