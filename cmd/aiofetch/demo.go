@@ -57,7 +57,7 @@ func runDemo(ctx context.Context, c *config, stdout, stderr io.Writer) int {
 			if err := os.MkdirAll(sub, 0o755); err != nil {
 				return took, err
 			}
-			d := &fetch.Downloader{Dir: sub, Jobs: mode.jobs, OnEvent: demoPrinter(stdout, dir)}
+			d := &fetch.Downloader{Dir: sub, Jobs: mode.jobs, Overwrite: c.overwrite, OnEvent: demoPrinter(stdout, dir)}
 			var err error
 			if took[i], failed, err = timed(ctx, d, urls); err != nil || len(failed) > 0 {
 				return took, err

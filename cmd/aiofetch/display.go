@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -268,7 +269,13 @@ func label(e fetch.Event) string {
 }
 
 // reason is the text of a download's error for a user of the command.
-func reason(err error) string { return trimPkg(err) }
+func reason(err error) string {
+	s := trimPkg(err)
+	if errors.Is(err, fetch.ErrExists) {
+		s += "; --continue skips complete files, --overwrite replaces them"
+	}
+	return s
+}
 
 // size formats n bytes with a binary unit.
 func size(n int64) string {

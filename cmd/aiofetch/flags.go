@@ -25,6 +25,7 @@ type config struct {
 	limitRate byteRate
 	sync      bool
 	cont      bool
+	overwrite bool
 	quiet     bool
 	json      bool
 	demo      bool
@@ -39,7 +40,8 @@ const usage = `Usage: aiofetch [flags] URL...
 Downloads files over HTTP and HTTPS, many at once. Each file is written to
 NAME.part and renamed to NAME only when it is complete (and matches its
 checksum, if one is given); an interrupted download resumes on the next run
-when the server proves the file unchanged.
+when the server proves the file unchanged. A file already in DIR is not
+replaced: its download fails, unless -c or --overwrite says otherwise.
 
 Flags:
   -i FILE         read URLs from FILE ('-' for standard input), one a line:
@@ -53,6 +55,7 @@ Flags:
                   after D without data, such as 10s or 1m (default 30s)
   --limit-rate R  download at most R bytes per second in all, such as 500k or 2M
   -c, --continue  skip files already complete in DIR
+  --overwrite     replace files already in DIR (that -c does not skip)
   -q, --quiet     print only errors
   --json          print a summary as JSON on standard output
   --demo          download generated images from a built-in local server, one at
@@ -94,6 +97,7 @@ func parseFlags(args []string) (*config, error) {
 	for _, name := range []string{"q", "quiet"} {
 		fs.BoolVar(&c.quiet, name, false, "")
 	}
+	fs.BoolVar(&c.overwrite, "overwrite", false, "")
 	fs.BoolVar(&c.json, "json", false, "")
 	fs.BoolVar(&c.demo, "demo", false, "")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "")

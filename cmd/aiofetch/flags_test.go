@@ -33,11 +33,11 @@ func TestByteRate(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	c, err := parseFlags([]string{"http://h/a", "--per-host", "2", "--sync", "http://h/b", "--timeout", "5s", "-c", "--", "-odd-url"})
+	c, err := parseFlags([]string{"http://h/a", "--per-host", "2", "--sync", "http://h/b", "--timeout", "5s", "-c", "--overwrite", "--", "-odd-url"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.jobs != 1 || c.perHost != 2 || c.timeout != 5*time.Second || !c.cont {
+	if c.jobs != 1 || c.perHost != 2 || c.timeout != 5*time.Second || !c.cont || !c.overwrite || !c.downloader(nil).Overwrite {
 		t.Errorf("config %+v", c)
 	}
 	if want := []string{"http://h/a", "http://h/b", "-odd-url"}; len(c.urls) != 3 || c.urls[0] != want[0] || c.urls[1] != want[1] || c.urls[2] != want[2] {

@@ -128,6 +128,7 @@ func (c *config) downloader(onEvent func(fetch.Event)) *fetch.Downloader {
 		Timeout:   c.timeout,
 		RateLimit: int64(c.limitRate),
 		Continue:  c.cont,
+		Overwrite: c.overwrite,
 		OnEvent:   onEvent,
 	}
 }

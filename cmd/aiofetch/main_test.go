@@ -152,6 +152,29 @@ func TestContinueSkips(t *testing.T) {
 	}
 }
 
+func TestExistingFilesAreNotReplaced(t *testing.T) {
+	srv, _ := testServer(t)
+	out := t.TempDir()
+	mine := filepath.Join(out, "one")
+	os.WriteFile(mine, []byte("mine"), 0o644)
+	code, _, stderr := aiofetch(t.Context(), "", "-o", out, srv.URL+"/one")
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d", code, exitFailed)
+	}
+	for _, want := range []string{"FAIL  " + srv.URL + "/one: file already exists: " + mine, "--overwrite", "--continue"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if b, _ := os.ReadFile(mine); string(b) != "mine" {
+		t.Errorf("the file holds %q, want it kept", b)
+	}
+	code, _, stderr = aiofetch(t.Context(), "", "--overwrite", "-o", out, srv.URL+"/one")
+	if b, _ := os.ReadFile(mine); code != exitOK || string(b) != "one" {
+		t.Errorf("--overwrite: exit %d, file %q, want 0 and the download; stderr:\n%s", code, b, stderr)
+	}
+}
+
 func TestJSONSummary(t *testing.T) {
 	srv, _ := testServer(t)
 	out := t.TempDir()
