@@ -35,9 +35,14 @@ func newTransport(conns int, timeout time.Duration) *http.Transport {
 }
 
 // checkRedirect is the redirect policy: follow up to maxRedirects
-// redirects, and stop at once at a URL already visited, which would only
-// lead round the same loop again.
+// redirects to http and https URLs, and stop at once at a URL already
+// visited, which would only lead round the same loop again, or at one of
+// another scheme: net/http could not follow it, and its error for that
+// would look like a network failure worth retrying.
 func checkRedirect(req *http.Request, via []*http.Request) error {
+	if s := req.URL.Scheme; s != "http" && s != "https" {
+		return fmt.Errorf("%w: %s redirects to a %q URL", ErrRedirectScheme, via[len(via)-1].URL, s)
+	}
 	for _, v := range via {
 		if v.URL.String() == req.URL.String() {
 			return fmt.Errorf("%w: %s leads back to %s", ErrRedirectLoop, via[len(via)-1].URL, req.URL)

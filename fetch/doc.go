@@ -65,7 +65,7 @@
 // any download starts, with an error matching one of the ErrInvalid
 // sentinels. The failure of one download is in its Result, matching
 // ErrChecksum, ErrShortBody, ErrStalled, ErrRedirectLoop,
-// ErrTooManyRedirects, ErrBadResponse, ErrExists, ErrNotRegularFile or a
-// *StatusError, or a network or file system error of the standard
-// library.
+// ErrTooManyRedirects, ErrRedirectScheme, ErrBadResponse, ErrExists,
+// ErrNotRegularFile or a *StatusError, or a network or file system error
+// of the standard library.
 package fetch

@@ -55,6 +55,10 @@ var (
 	// row. It is not retried.
 	ErrTooManyRedirects = errors.New("fetch: too many redirects")
 
+	// ErrRedirectScheme: the server redirected to a URL whose scheme is
+	// not http or https, such as file:. It is not retried.
+	ErrRedirectScheme = errors.New("fetch: redirect to a scheme other than http or https")
+
 	// ErrBadResponse: the server answered in a way HTTP does not allow
 	// for the request, such as a partial response to a request for the
 	// whole file, or a body longer than its headers announce. Nothing

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -87,8 +88,8 @@ func isRetryable(err error) bool {
 
 // classifyNetError marks an error of the network (sending the request or
 // reading the body) as retryable, unless retrying cannot help: a redirect
-// loop, a certificate the client rejects, or a host name that does not
-// exist. It returns nil for nil.
+// that the policy refuses, a certificate the client rejects, or a host
+// name that does not exist. It returns nil for nil.
 func classifyNetError(err error) error {
 	if err == nil {
 		return nil
@@ -98,12 +99,21 @@ func classifyNetError(err error) error {
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	switch {
-	case errors.Is(err, ErrRedirectLoop), errors.Is(err, ErrTooManyRedirects),
-		errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
+	case redirectRefused(err):
+		if ue, ok := err.(*url.Error); ok {
+			return ue.Err // which names both URLs; url.Error repeats one
+		}
+		return err
+	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
 		errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return err
 	}
 	return retryable(err)
+}
+
+// redirectRefused reports whether err is checkRedirect's.
+func redirectRefused(err error) bool {
+	return errors.Is(err, ErrRedirectLoop) || errors.Is(err, ErrTooManyRedirects) || errors.Is(err, ErrRedirectScheme)
 }
 
 // canceled reports whether err is the cancellation of ctx, which is never

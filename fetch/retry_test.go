@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,26 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				http.Redirect(w, r, fmt.Sprintf("/a?n=%d", n+1), http.StatusMovedPermanently)
 			},
 			func(err error) bool { return errors.Is(err, fetch.ErrTooManyRedirects) },
+		},
+		{
+			"redirect to a file URL",
+			func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
+			},
+			func(err error) bool {
+				return errors.Is(err, fetch.ErrRedirectScheme) && strings.Contains(err.Error(), `"file"`)
+			},
+		},
+		{
+			"redirect to an ftp URL, relayed",
+			func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/a" {
+					http.Redirect(w, r, "/b", http.StatusMovedPermanently)
+					return
+				}
+				http.Redirect(w, r, "ftp://127.0.0.1/x", http.StatusTemporaryRedirect)
+			},
+			func(err error) bool { return errors.Is(err, fetch.ErrRedirectScheme) },
 		},
 		{
 			"server too busy for too long",
