@@ -23,20 +23,24 @@
 // whatever the file's size, and is hashed with SHA-256 on the way. Only a
 // complete body, whose checksum matches the request's if it gives one, is
 // renamed to NAME; a failed or cancelled download never leaves a file
-// under its final name. Names come from the request, else the response's
-// Content-Disposition, else the URL's path; names from the server or URL
-// are sanitized (no directories, no control characters, no leading dots,
-// and none ending in ".part" or ".part.meta", the names of partial files:
-// such a name gets a '_' appended), and two downloads of one call never get the same name: the later one
-// gets a numbered name, "photo.1.png". No file in Dir is opened through a
-// symbolic link, and none that is not a regular file: a link or a named
-// pipe where NAME.part or its sidecar should be fails the download with
-// ErrNotRegularFile. A file that exists from before under a download's
-// final name is not replaced: the download fails with ErrExists, unless
-// Continue finds the file complete and skips it, or Overwrite allows
-// replacing it. The check is made again when the complete download takes
-// its name, in one step with the rename, so that a file made meanwhile is
-// not replaced either.
+// under its final name.
+//
+// Names come from the request, else the response's Content-Disposition,
+// else the URL's path. Names from the server or URL are sanitized: no
+// directories, no control characters, no invisible formatting characters
+// such as bidi overrides, no leading dots, and none ending in ".part" or
+// ".part.meta", the names of partial files and their sidecars (such a name
+// gets a '_' appended). Two downloads of one call never get the same
+// name: the later one gets a numbered name, "photo.1.png".
+//
+// A file that exists from before under a download's final name is not
+// replaced: the download fails with ErrExists, unless Continue finds the
+// file complete and skips it, or Overwrite allows replacing it. The check
+// is made again when the complete download takes its name, in one step
+// with the rename, so that a file made meanwhile is not replaced either.
+// No file in Dir is opened through a symbolic link, and none that is not a
+// regular file: a link or a named pipe where NAME.part or its sidecar
+// should be fails the download with ErrNotRegularFile.
 //
 // # Failures and resumption
 //

@@ -16,7 +16,7 @@ type Request struct {
 
 	// Name is the name of the file to save it as, inside the Downloader's
 	// Dir. It must be a plain file name: no path separator, no control
-	// character, not starting with a dot, not ending in ".part" or
+	// or invisible formatting character, not starting with a dot, not ending in ".part" or
 	// ".part.meta" (in any case: those are the names of partial files),
 	// at most 200 bytes. If Name is
 	// empty, the name comes from the response's Content-Disposition
@@ -42,7 +42,7 @@ func (r Request) normalize() (Request, error) {
 		return r, err
 	}
 	if r.Name != "" && sanitizeName(r.Name) != r.Name {
-		return r, fmt.Errorf("%w %q: give a plain file name, without path separators, control characters or a leading dot, not ending in .part or .part.meta, of at most %d bytes",
+		return r, fmt.Errorf("%w %q: give a plain file name, without path separators, control or invisible formatting characters or a leading dot, not ending in .part or .part.meta, of at most %d bytes",
 			ErrInvalidName, r.Name, maxNameLen)
 	}
 	if r.SHA256 != "" {

@@ -25,7 +25,10 @@ const (
 // sanitizeName turns a name that a server or URL suggests into a plain file
 // name, or "" if nothing usable is left: it keeps the last element of a
 // path (so "../../etc/passwd" becomes "passwd"), replaces control
-// characters and invalid UTF-8 with '_', drops leading dots (so the file is
+// characters, line and paragraph separators and invalid UTF-8 with '_',
+// drops invisible format characters (Unicode's Cf: bidi controls, which
+// show "e\u202Egpj.exe" as "eexe.jpg", zero-width spaces and joiners, soft
+// hyphens), drops leading dots (so the file is
 // neither hidden nor "." or "..") and surrounding spaces, shortens it to
 // maxNameLen bytes, keeping a short extension, and appends '_' to a name
 // that ends like a partial file or its sidecar (see reservedName).
@@ -35,7 +38,10 @@ func sanitizeName(s string) string {
 	}
 	s = strings.ToValidUTF8(s, "_")
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
+		switch {
+		case unicode.Is(unicode.Cf, r):
+			return -1
+		case unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) || r == utf8.RuneError:
 			return '_'
 		}
 		return r

@@ -27,6 +27,15 @@ func TestSanitizeName(t *testing.T) {
 		{"€ rates.txt", "€ rates.txt"},
 		{strings.Repeat("x", 300) + ".tar", strings.Repeat("x", 196) + ".tar"},
 		{strings.Repeat("é", 150), strings.Repeat("é", 100)},
+		// Invisible format characters go; bidi overrides would show
+		// "e\u202Egpj.exe" as "eexe.jpg".
+		{"e\u202Egpj.exe", "egpj.exe"},
+		{"a\u2066b\u2069\u200Fc\u061C.txt", "abc.txt"},
+		{"zero\u200Bwidth\uFEFF\u00AD.txt", "zerowidth.txt"},
+		{"tag\U000E0041.txt", "tag.txt"},
+		{"line\u2028para\u2029.txt", "line_para_.txt"},
+		{"\u202E.bashrc", "bashrc"},
+		{"x.part\u200B", "x.part_"},
 		// The names of partial files are the downloader's own.
 		{"x.part", "x.part_"},
 		{"x.part.meta", "x.part.meta_"},
@@ -101,6 +110,7 @@ func TestFetchNamesFilesSafely(t *testing.T) {
 		"/traversal": `attachment; filename="../../../outside.txt"`,
 		"/control":   "attachment; filename*=UTF-8''bell%07%0Aline.txt",
 		"/hidden":    `attachment; filename=".profile"`,
+		"/bidi":      "attachment; filename*=UTF-8''e%E2%80%AEgpj.exe",
 	}
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if cd := dispositions[r.URL.Path]; cd != "" {
@@ -113,13 +123,14 @@ func TestFetchNamesFilesSafely(t *testing.T) {
 		fetch.Request{URL: srv.URL + "/traversal"},
 		fetch.Request{URL: srv.URL + "/control"},
 		fetch.Request{URL: srv.URL + "/hidden"},
+		fetch.Request{URL: srv.URL + "/bidi"},
 	)
 	for _, r := range res {
 		if r.Err != nil {
 			t.Fatal(r.Err)
 		}
 	}
-	want := []string{"bell__line.txt", "outside.txt", "profile"}
+	want := []string{"bell__line.txt", "egpj.exe", "outside.txt", "profile"}
 	if got := dirFiles(t, d.Dir); !slices.Equal(got, want) {
 		t.Errorf("directory holds %q, want %q", got, want)
 	}
