@@ -71,11 +71,11 @@ func runDemo(ctx context.Context, c *config, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "aiofetch: interrupted")
 		return exitInterrupted
 	case err != nil:
-		fmt.Fprintf(stderr, "aiofetch: %s\n", trimPkg(err))
+		fmt.Fprintf(stderr, "aiofetch: %s\n", escape(trimPkg(err)))
 		return exitFailed
 	case len(failed) > 0:
 		for _, r := range failed {
-			fmt.Fprintf(stderr, "aiofetch: %s: %s\n", r.Request.URL, reason(r.Err))
+			fmt.Fprintf(stderr, "aiofetch: %s: %s\n", escape(r.Request.URL), reason(r.Err))
 		}
 		return exitFailed
 	}
@@ -116,10 +116,10 @@ func demoPrinter(w io.Writer, dir string) func(fetch.Event) {
 	return func(e fetch.Event) {
 		switch {
 		case e.Kind == fetch.EventRequest && e.Attempt == 1:
-			fmt.Fprintf(w, "  start  %s\n", e.URL)
+			fmt.Fprintf(w, "  start  %s\n", escape(e.URL))
 		case e.Kind == fetch.EventDone && e.Result.Err == nil:
 			rel, _ := filepath.Rel(dir, e.Result.Path)
-			fmt.Fprintf(w, "  saved  %s (%s)\n", rel, size(e.Result.Bytes))
+			fmt.Fprintf(w, "  saved  %s (%s)\n", escape(rel), size(e.Result.Bytes))
 		}
 	}
 }

@@ -22,6 +22,9 @@ import (
 // method is a Downloader's OnEvent, called on the loop's goroutine.
 type display interface {
 	event(e fetch.Event)
+	// lines returns where a line of text goes to be shown with the
+	// display: a goroutine-safe writer.
+	lines() io.Writer
 	// close ends the display once Fetch has returned.
 	close()
 }
@@ -31,7 +34,7 @@ type display interface {
 func newDisplay(c *config, w io.Writer, files int) display {
 	switch {
 	case c.quiet:
-		return quiet{}
+		return quiet{w}
 	case cupwriter.New(w, false).IsTerminal():
 		return newBars(w, files)
 	default:
@@ -39,10 +42,12 @@ func newDisplay(c *config, w io.Writer, files int) display {
 	}
 }
 
-type quiet struct{}
+// quiet shows nothing but the lines it is given.
+type quiet struct{ w io.Writer }
 
-func (quiet) event(fetch.Event) {}
-func (quiet) close()            {}
+func (quiet) event(fetch.Event)  {}
+func (q quiet) lines() io.Writer { return q.w }
+func (quiet) close()             {}
 
 // logLines writes a line for each finished download and each retry.
 type logLines struct{ w io.Writer }
@@ -50,7 +55,7 @@ type logLines struct{ w io.Writer }
 func (l *logLines) event(e fetch.Event) {
 	switch e.Kind {
 	case fetch.EventRetry:
-		fmt.Fprintf(l.w, "retry %s in %s: %s\n", e.URL, seconds(e.Delay), reason(e.Err))
+		fmt.Fprintf(l.w, "retry %s in %s: %s\n", escape(e.URL), seconds(e.Delay), reason(e.Err))
 	case fetch.EventDone:
 		if !interrupted(e.Result.Err) {
 			fmt.Fprintln(l.w, resultLine(e.Result))
@@ -58,17 +63,18 @@ func (l *logLines) event(e fetch.Event) {
 	}
 }
 
-func (l *logLines) close() {}
+func (l *logLines) lines() io.Writer { return l.w }
+func (l *logLines) close()           {}
 
 // resultLine describes how a download ended, in one line.
 func resultLine(r *fetch.Result) string {
 	switch {
 	case r.Err != nil:
-		return fmt.Sprintf("FAIL  %s: %s", r.Request.URL, reason(r.Err))
+		return fmt.Sprintf("FAIL  %s: %s", escape(r.Request.URL), reason(r.Err))
 	case r.Skipped:
-		return fmt.Sprintf("skip  %s (%s, already complete)", r.Path, size(r.Bytes))
+		return fmt.Sprintf("skip  %s (%s, already complete)", escape(r.Path), size(r.Bytes))
 	}
-	line := fmt.Sprintf("done  %s (%s in %s)", r.Path, size(r.Bytes), seconds(r.Elapsed))
+	line := fmt.Sprintf("done  %s (%s in %s)", escape(r.Path), size(r.Bytes), seconds(r.Elapsed))
 	if r.Attempts > 1 {
 		line += fmt.Sprintf(" after %d attempts", r.Attempts)
 	}
@@ -244,6 +250,8 @@ func (b *bars) done(fb *fileBar, r *fetch.Result) {
 	}
 }
 
+func (b *bars) lines() io.Writer { return b.p }
+
 func (b *bars) close() {
 	for _, fb := range b.files {
 		fb.bar.Abort(true)
@@ -262,14 +270,19 @@ func label(e fetch.Event) string {
 			name = path.Base(u.Path)
 		}
 	}
+	name = escape(name)
 	if r := []rune(name); len(r) > 24 {
 		name = string(r[:23]) + "…"
 	}
 	return name
 }
 
-// reason is the text of a download's error for a user of the command.
-func reason(err error) string {
+// reason is the text of a download's error for a user of the command on
+// a terminal: explain's, escaped, as it may hold text from the server.
+func reason(err error) string { return escape(explain(err)) }
+
+// explain is the text of a download's error for a user of the command.
+func explain(err error) string {
 	s := trimPkg(err)
 	if errors.Is(err, fetch.ErrExists) {
 		s += "; --continue skips complete files, --overwrite replaces them"

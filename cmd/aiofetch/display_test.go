@@ -74,6 +74,8 @@ func TestLabel(t *testing.T) {
 		{fetch.Event{URL: "http://h/dir/file.tar.gz?x=1"}, "file.tar.gz"},
 		{fetch.Event{URL: "http://h/"}, "http://h/"},
 		{fetch.Event{Path: strings.Repeat("n", 40)}, strings.Repeat("n", 23) + "…"},
+		{fetch.Event{URL: "http://h/\x1b]0;x\x07"}, `http://h/\x1b]0;x\x07`}, // no URL: shown whole
+		{fetch.Event{Path: "out/e\u202egpj.exe"}, `e\u202egpj.exe`},
 	}
 	for _, tt := range tests {
 		if got := label(tt.e); got != tt.want {

@@ -43,6 +43,7 @@ func main() {
 // run is the command: it reads args, downloads, reports, and returns the
 // exit code. Cancelling ctx interrupts it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	stderr = &lockedWriter{w: stderr}
 	c, err := parseFlags(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usage)
@@ -88,11 +89,13 @@ func download(ctx context.Context, c *config, reqs []fetch.Request, stdout, stde
 	d := c.downloader(onEvent)
 	start := time.Now()
 	var results []fetch.Result
+	restoreLog := logTo(disp.lines())
 	_, err := asyncio.Run(func(ctx context.Context) (struct{}, error) {
 		var err error
 		results, err = d.Fetch(ctx, reqs) // kept even if cancelled
 		return struct{}{}, err
 	}, asyncio.WithContext(ctx))
+	restoreLog() // before the display closes: nothing may write to it after
 	disp.close()
 	switch {
 	case ctx.Err() != nil:
@@ -102,7 +105,7 @@ func download(ctx context.Context, c *config, reqs []fetch.Request, stdout, stde
 	case badInput(err):
 		return failUsage(stderr, badUsage("%s", trimPkg(err)))
 	case err != nil:
-		fmt.Fprintf(stderr, "aiofetch: %v\n", err)
+		fmt.Fprintf(stderr, "aiofetch: %s\n", escape(err.Error()))
 		return exitFailed
 	}
 	return report(c, results, time.Since(start), stdout, stderr)
@@ -135,7 +138,7 @@ func (c *config) downloader(onEvent func(fetch.Event)) *fetch.Downloader {
 
 // failUsage reports a usage error and returns its exit code.
 func failUsage(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "aiofetch: %v\nRun 'aiofetch -h' for usage.\n", err)
+	fmt.Fprintf(stderr, "aiofetch: %s\nRun 'aiofetch -h' for usage.\n", escape(err.Error()))
 	return exitUsage
 }
 
@@ -174,7 +177,7 @@ func report(c *config, results []fetch.Result, took time.Duration, stdout, stder
 	fmt.Fprintf(stderr, "aiofetch: %d failed:\n", failed)
 	for _, r := range results {
 		if r.Err != nil && !interrupted(r.Err) {
-			fmt.Fprintf(stderr, "  %s: %s\n", r.Request.URL, reason(r.Err))
+			fmt.Fprintf(stderr, "  %s: %s\n", escape(r.Request.URL), reason(r.Err))
 		}
 	}
 	return exitFailed
@@ -196,6 +199,8 @@ type jsonResult struct {
 	Error    *string `json:"error"` // null when the file is complete
 }
 
+// writeJSON writes the summary of results, as JSON that shows safely on
+// a terminal (see jsonSafe).
 func writeJSON(w io.Writer, results []fetch.Result) {
 	out := make([]jsonResult, len(results))
 	for i, r := range results {
@@ -204,11 +209,10 @@ func writeJSON(w io.Writer, results []fetch.Result) {
 			Attempts: r.Attempts, Seconds: r.Elapsed.Seconds(), Skipped: r.Skipped,
 		}
 		if r.Err != nil {
-			msg := reason(r.Err)
+			msg := explain(r.Err) // jsonSafe makes it safe to show
 			out[i].Error = &msg
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(out)
+	b, _ := json.MarshalIndent(out, "", "  ") // cannot fail: strings and numbers
+	w.Write(append(jsonSafe(b), '\n'))
 }
