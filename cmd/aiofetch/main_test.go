@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -245,6 +246,53 @@ func TestInterruptLeavesOnlyParts(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("output directory holds %v, want only big.bin.part", names)
+	}
+}
+
+// TestInterruptWithANamedPipeAsPart plays a directory where a part is a
+// named pipe, which once blocked a worker in open for good, and with it
+// the end of the run: the download must fail at once, saying why, and an
+// interrupt must still end the run of the others.
+func TestInterruptWithANamedPipeAsPart(t *testing.T) {
+	out := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(out, "a.txt.part"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/a.txt" {
+			w.Write([]byte("a"))
+			return
+		}
+		w.Header().Set("Content-Length", "1000")
+		w.Write([]byte("part of it"))
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done() // the rest never comes
+	}))
+	defer srv.Close()
+	const says = "a.txt.part is a named pipe (FIFO), not a regular file; remove it"
+	stderr := &watchWriter{want: says, seen: make(chan struct{})}
+	ctx, interrupt := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-stderr.seen:
+		case <-time.After(5 * time.Second): // the failure never came
+		case <-done:
+		}
+		interrupt()
+	}()
+	var stdout bytes.Buffer
+	code := run(ctx, []string{"-j", "2", "-o", out, srv.URL + "/a.txt", srv.URL + "/slow"}, strings.NewReader(""), &stdout, stderr)
+	close(done)
+	got := stderr.String()
+	if code != exitInterrupted || !strings.Contains(got, "interrupted") {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, got)
+	}
+	if !strings.Contains(got, "FAIL  "+srv.URL+"/a.txt: "+filepath.Join(out, says)) {
+		t.Errorf("stderr does not say why a.txt failed:\n%s", got)
+	}
+	if fi, err := os.Lstat(filepath.Join(out, "a.txt.part")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the named pipe is gone or changed: %v, %v", fi, err)
 	}
 }
 
