@@ -101,7 +101,7 @@ func TestStopIdleAndUnstarted(t *testing.T) {
 			opt := goleak.IgnoreCurrent()
 			c := tc.make(t)
 			c.Stop()
-			c.Stop() // safe to repeat
+			c.Stop()                  // safe to repeat
 			goleak.VerifyNone(t, opt) // the Coro's goroutine has ended
 		})
 	}
