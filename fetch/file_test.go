@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/goasyncio/asyncio"
 	"github.com/goasyncio/asyncio/fetch"
 )
@@ -20,6 +22,7 @@ import (
 // a real one, a hang, but this way nothing is assumed of the clock.
 func runReal(t *testing.T, d *fetch.Downloader, reqs ...fetch.Request) []fetch.Result {
 	t.Helper()
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	res, err := asyncio.Run(func(ctx context.Context) ([]fetch.Result, error) {
 		return d.Fetch(ctx, reqs)
 	})

@@ -36,8 +36,12 @@ func newDownloader(t *testing.T) *fetch.Downloader {
 // run calls d.Fetch on a loop with a virtual clock, and returns its results
 // and how much loop time it took: the sum of the waits between attempts,
 // since real waits on the network do not move a virtual clock.
+//
+// Like every test of the package that runs a loop, it checks that no
+// goroutine started during the call outlives it.
 func run(t *testing.T, d *fetch.Downloader, reqs ...fetch.Request) ([]fetch.Result, time.Duration, error) {
 	t.Helper()
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var took time.Duration
 	res, err := asyncio.Run(func(ctx context.Context) ([]fetch.Result, error) {
 		l, _ := asyncio.GetRunningLoop(ctx)

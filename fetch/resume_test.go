@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/goasyncio/asyncio"
 	"github.com/goasyncio/asyncio/fetch"
 )
@@ -147,6 +149,7 @@ func TestFetchCancelledLeavesOnlyParts(t *testing.T) {
 	d := newDownloader(t)
 	var results []fetch.Result
 	var fetchErr error
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
 		var tk *asyncio.Task[int]
 		receiving := map[int]bool{}

@@ -60,7 +60,7 @@ func TestServerTextIsEscaped(t *testing.T) {
 	}))
 	defer srv.Close()
 	out := t.TempDir()
-	code, stdout, stderr := aiofetch(t.Context(), "", "--json", "--retries", "1", "-j", "1", "-o", out,
+	code, stdout, stderr := aiofetch(t, t.Context(), "", "--json", "--retries", "1", "-j", "1", "-o", out,
 		srv.URL+"/status", srv.URL+"/busy", srv.URL+"/name", srv.URL+"/x\u202Efdp.exe")
 	if code != exitFailed {
 		t.Errorf("exit %d, want %d", code, exitFailed)

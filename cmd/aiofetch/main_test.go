@@ -23,6 +23,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(asCommand) != "" {
+		main() // the test binary runs as the command; see command
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -43,8 +46,10 @@ func testServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 }
 
 // aiofetch runs the command with args and stdin, and returns its exit code
-// and output.
-func aiofetch(ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
+// and output. It checks that no goroutine started by the run outlives it.
+func aiofetch(t *testing.T, ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var out, errOut bytes.Buffer
 	code = run(ctx, args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
@@ -96,7 +101,7 @@ func TestExitCodes(t *testing.T) {
 					args[i] = t.TempDir()
 				}
 			}
-			code, _, stderr := aiofetch(t.Context(), tt.stdin, args...)
+			code, _, stderr := aiofetch(t, t.Context(), tt.stdin, args...)
 			if code != tt.want {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.want, stderr)
 			}
@@ -113,7 +118,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	code, stdout, _ := aiofetch(t.Context(), "", "-h")
+	code, stdout, _ := aiofetch(t, t.Context(), "", "-h")
 	if code != exitOK || !strings.Contains(stdout, "Usage: aiofetch") || !strings.Contains(stdout, "--limit-rate") {
 		t.Errorf("-h: exit %d, stdout:\n%s", code, stdout)
 	}
@@ -122,7 +127,7 @@ func TestHelp(t *testing.T) {
 func TestLogLinesWhenNotATerminal(t *testing.T) {
 	srv, _ := testServer(t)
 	out := t.TempDir()
-	code, _, stderr := aiofetch(t.Context(), "", "-o", out, srv.URL+"/one", srv.URL+"/two")
+	code, _, stderr := aiofetch(t, t.Context(), "", "-o", out, srv.URL+"/one", srv.URL+"/two")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -134,7 +139,7 @@ func TestLogLinesWhenNotATerminal(t *testing.T) {
 	if !strings.Contains(stderr, "2 of 2 files downloaded") {
 		t.Errorf("stderr has no summary:\n%s", stderr)
 	}
-	code, _, stderr = aiofetch(t.Context(), "", "-q", "-o", t.TempDir(), srv.URL+"/one")
+	code, _, stderr = aiofetch(t, t.Context(), "", "-q", "-o", t.TempDir(), srv.URL+"/one")
 	if code != exitOK || stderr != "" {
 		t.Errorf("--quiet: exit %d, stderr %q, want 0 and nothing", code, stderr)
 	}
@@ -144,7 +149,7 @@ func TestContinueSkips(t *testing.T) {
 	srv, hits := testServer(t)
 	out := t.TempDir()
 	os.WriteFile(filepath.Join(out, "one"), []byte("kept"), 0o644)
-	code, _, stderr := aiofetch(t.Context(), "", "-c", "-o", out, srv.URL+"/one")
+	code, _, stderr := aiofetch(t, t.Context(), "", "-c", "-o", out, srv.URL+"/one")
 	if code != exitOK || !strings.Contains(stderr, "skip  "+filepath.Join(out, "one")) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
@@ -158,7 +163,7 @@ func TestExistingFilesAreNotReplaced(t *testing.T) {
 	out := t.TempDir()
 	mine := filepath.Join(out, "one")
 	os.WriteFile(mine, []byte("mine"), 0o644)
-	code, _, stderr := aiofetch(t.Context(), "", "-o", out, srv.URL+"/one")
+	code, _, stderr := aiofetch(t, t.Context(), "", "-o", out, srv.URL+"/one")
 	if code != exitFailed {
 		t.Errorf("exit %d, want %d", code, exitFailed)
 	}
@@ -170,7 +175,7 @@ func TestExistingFilesAreNotReplaced(t *testing.T) {
 	if b, _ := os.ReadFile(mine); string(b) != "mine" {
 		t.Errorf("the file holds %q, want it kept", b)
 	}
-	code, _, stderr = aiofetch(t.Context(), "", "--overwrite", "-o", out, srv.URL+"/one")
+	code, _, stderr = aiofetch(t, t.Context(), "", "--overwrite", "-o", out, srv.URL+"/one")
 	if b, _ := os.ReadFile(mine); code != exitOK || string(b) != "one" {
 		t.Errorf("--overwrite: exit %d, file %q, want 0 and the download; stderr:\n%s", code, b, stderr)
 	}
@@ -179,7 +184,7 @@ func TestExistingFilesAreNotReplaced(t *testing.T) {
 func TestJSONSummary(t *testing.T) {
 	srv, _ := testServer(t)
 	out := t.TempDir()
-	code, stdout, _ := aiofetch(t.Context(), "", "--json", "-q", "--retries", "0", "-o", out, srv.URL+"/one", srv.URL+"/missing")
+	code, stdout, _ := aiofetch(t, t.Context(), "", "--json", "-q", "--retries", "0", "-o", out, srv.URL+"/one", srv.URL+"/missing")
 	if code != exitFailed {
 		t.Errorf("exit %d, want %d", code, exitFailed)
 	}
@@ -232,7 +237,7 @@ func TestInterruptLeavesOnlyParts(t *testing.T) {
 		}
 		cancel()
 	}()
-	code, _, stderr := aiofetch(ctx, "", "-o", out, srv.URL+"/big.bin")
+	code, _, stderr := aiofetch(t, ctx, "", "-o", out, srv.URL+"/big.bin")
 	if code != exitInterrupted || !strings.Contains(stderr, "interrupted") {
 		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
 	}
@@ -272,6 +277,7 @@ func TestInterruptWithANamedPipeAsPart(t *testing.T) {
 	const says = "a.txt.part is a named pipe (FIFO), not a regular file; remove it"
 	stderr := &watchWriter{want: says, seen: make(chan struct{})}
 	ctx, interrupt := context.WithCancel(t.Context())
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -298,7 +304,7 @@ func TestInterruptWithANamedPipeAsPart(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := aiofetch(t.Context(), "", "--demo", "-o", out)
+	code, stdout, stderr := aiofetch(t, t.Context(), "", "--demo", "-o", out)
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
@@ -323,7 +329,7 @@ func TestDemo(t *testing.T) {
 func TestDemoRemovesItsTemporaryFiles(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	if code, _, stderr := aiofetch(t.Context(), "", "--demo"); code != exitOK {
+	if code, _, stderr := aiofetch(t, t.Context(), "", "--demo"); code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
