@@ -281,6 +281,34 @@ func TestFetchRejectsA206LongerThanAnnounced(t *testing.T) {
 	}
 }
 
+// TestFetchRejectsA206ShorterThanAnnounced plays a retry whose 206 has the
+// right Content-Range but a chunked body that ends cleanly before the end
+// of the file: no length check of net/http sees it, so fetch must, and
+// must not save the short file under its final name.
+func TestFetchRejectsA206ShorterThanAnnounced(t *testing.T) {
+	body := content(2<<20, 22)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		from := rangeStart(r)
+		if from < 0 {
+			sendHalf(w, body, `"v1"`, time.Time{})
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(body)-1, len(body)))
+		w.WriteHeader(http.StatusPartialContent)
+		w.Write(body[from : len(body)-1000]) // chunked, and it ends well
+	})
+	d := newDownloader(t)
+	d.Retries = 1
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+	if !errors.Is(res[0].Err, fetch.ErrShortBody) || res[0].Attempts != 2 {
+		t.Errorf("result %+v, want ErrShortBody after 2 attempts", res[0])
+	}
+	if exists(in(d, "f.bin")) {
+		t.Error("a file 1000 bytes short is under its final name")
+	}
+}
+
 func TestFetchStartsOverWhenA206IsOfAnotherVersion(t *testing.T) {
 	v1, v2 := content(2<<20, 22), content(2<<20, 23)
 	t1 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
