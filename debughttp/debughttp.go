@@ -28,8 +28,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -108,9 +106,11 @@ func Format(infos []asyncio.LoopInfo, errs []error) string {
 
 // A Server serves Handler on a listener. Make one with Listen.
 type Server struct {
-	srv      *http.Server
-	ln       net.Listener
-	addrFile string
+	srv *http.Server
+	ln  net.Listener
+
+	addrFile    string // what AddrFile returns
+	addrFileErr error  // why Listen wrote none
 }
 
 // An Option configures Listen.
@@ -128,9 +128,16 @@ func AllowRemote() Option { return optionFunc(func(c *config) { c.remote = true 
 
 // Listen starts serving the task dumps on addr ("127.0.0.1:0" picks a free
 // port) and returns the running server. It returns ErrNotLoopback for an
-// address other programs could reach, unless AllowRemote is given. It also
-// writes the address to AddrFile(os.Getpid()), so that asyncio-ps can find
-// the server from the process ID; Close removes the file.
+// address other programs could reach, unless AllowRemote is given.
+//
+// Listen also records the address in AddrFile(os.Getpid()), so that
+// asyncio-ps can find the server from the process ID, and Close removes the
+// file. Listen makes the file afresh, replacing one that an earlier process
+// with the same ID or an earlier Listen left (the file names the server
+// started last), and never writes through a file or link that another user
+// planted. The file is a convenience: if it
+// cannot be written safely, the server runs without it and its AddrFile
+// method says why.
 func Listen(addr string, opts ...Option) (*Server, error) {
 	var c config
 	for _, o := range opts {
@@ -144,29 +151,28 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("debughttp: %w", err)
 	}
 	s := &Server{srv: &http.Server{Handler: Handler(), ReadHeaderTimeout: 5 * time.Second}, ln: ln}
-	s.addrFile = AddrFile(os.Getpid())
-	if err := os.WriteFile(s.addrFile, []byte(s.Addr()+"\n"), 0o600); err != nil {
-		s.addrFile = "" // best effort: the address is still returned by Addr
+	path := AddrFile(os.Getpid())
+	if s.addrFileErr = recordAddr(s, path); s.addrFileErr == nil {
+		s.addrFile = path
 	}
 	go s.srv.Serve(ln)
 	return s, nil
 }
 
+// AddrFile returns the file in which Listen recorded the server's address,
+// or the reason it recorded none.
+func (s *Server) AddrFile() (string, error) { return s.addrFile, s.addrFileErr }
+
 // Addr returns the address the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// Close stops the server and removes its address file.
+// Close stops the server and removes its address file, unless a later
+// Listen of the process has replaced it.
 func (s *Server) Close() error {
 	if s.addrFile != "" {
-		os.Remove(s.addrFile)
+		removeAddr(s, s.addrFile)
 	}
 	return s.srv.Close()
-}
-
-// AddrFile returns the file in which Listen records the address of the
-// server of process pid.
-func AddrFile(pid int) string {
-	return filepath.Join(os.TempDir(), "goasyncio-debug-"+strconv.Itoa(pid)+".addr")
 }
 
 // isLoopback reports whether addr's host is a loopback name or address.

@@ -71,6 +71,7 @@ func TestServesTaskTrees(t *testing.T) {
 	l := <-loopCh
 	defer func() { close(release); <-done; http.DefaultClient.CloseIdleConnections() }()
 
+	tempEnv(t, false)
 	srv, err := debughttp.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,9 @@
 //
 // The program must serve its tasks with package debughttp
 // (debughttp.Listen("127.0.0.1:0")); asyncio-ps finds the server from the
-// program's process ID, or takes its address:
+// program's process ID, in the address file that Listen writes, or takes
+// its address. It refuses an address file that another user could have
+// written (see debughttp.ReadAddrFile), and says why.
 //
 //	asyncio-ps 12345
 //	asyncio-ps 127.0.0.1:6060
@@ -17,10 +19,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/goasyncio/asyncio/debughttp"
@@ -60,20 +62,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // resolve turns a process ID into the address its debughttp server
-// recorded, and leaves an address as it is.
+// recorded, and leaves an address as it is. It refuses an address file that
+// someone else could have written, since it says where the request goes.
 func resolve(target string) (string, error) {
 	pid, err := strconv.Atoi(target)
 	if err != nil {
 		return target, nil
 	}
-	b, err := os.ReadFile(debughttp.AddrFile(pid))
-	if errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("process %d serves no task dump: call debughttp.Listen in it (no %s)", pid, debughttp.AddrFile(pid))
+	addr, err := debughttp.ReadAddrFile(pid)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("process %d serves no task dump: call debughttp.Listen in it (no %s; it must see the same XDG_RUNTIME_DIR and TMPDIR as asyncio-ps)", pid, debughttp.AddrFile(pid))
 	}
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("not trusting the address file of process %d: %w", pid, err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	return addr, nil
 }
 
 func fetch(addr string, asJSON bool, w io.Writer) error {
