@@ -9,8 +9,9 @@
 //	log.Printf("task dumps at http://%s/", srv.Addr())
 //
 // The server only reads: it shows each loop's tasks, what each awaits, and
-// where, never changes anything. It listens on a loopback address unless the
-// program asks for another with AllowRemote, since task names and positions
+// where, never changes anything. It listens on a loopback address, and
+// answers only requests for a loopback host (see NewHandler), unless the
+// program asks for more with AllowRemote, since task names and positions
 // may say more than a program means to publish.
 //
 // # Endpoints
@@ -41,13 +42,29 @@ var ErrNotLoopback = errors.New("debughttp: refusing to listen on a non-loopback
 // snapshotTimeout bounds how long a request waits for each loop.
 const snapshotTimeout = time.Second
 
-// Handler returns a handler that serves the task dumps of every loop of the
-// process (see the package doc).
-func Handler() http.Handler {
-	return http.HandlerFunc(serve)
+// Handler returns NewHandler(): a handler that serves the task dumps of
+// every loop of the process to requests for loopback hosts only.
+func Handler() http.Handler { return NewHandler() }
+
+// NewHandler returns a handler that serves the task dumps of every loop of
+// the process (see the package doc). It answers only requests whose Host
+// header names the loopback interface, "localhost" or a loopback IP address,
+// with or without a port, and refuses others with 403 Forbidden: otherwise a
+// web page the user visits could point a name of its own at 127.0.0.1 (DNS
+// rebinding) and read the dumps. With AllowRemote, for a handler served on
+// other interfaces, it answers requests for any host.
+func NewHandler(opts ...Option) http.Handler {
+	return handler{newConfig(opts)}
 }
 
-func serve(w http.ResponseWriter, r *http.Request) {
+type handler struct{ config }
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.remote && !isLoopbackHost(r.Host) {
+		msg := fmt.Sprintf("debughttp: %q is not a loopback host: task dumps are served only to requests for localhost or a loopback address (see AllowRemote)", r.Host)
+		http.Error(w, msg, http.StatusForbidden)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "debughttp: read-only: only GET is served", http.StatusMethodNotAllowed)
 		return
@@ -122,8 +139,18 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	return c
+}
+
 // AllowRemote lets Listen use an address that is not on the loopback
-// interface.
+// interface, and lets the handler of Listen and NewHandler answer requests
+// for any host (see NewHandler). Protect such a server by other means: it
+// serves anyone who reaches it.
 func AllowRemote() Option { return optionFunc(func(c *config) { c.remote = true }) }
 
 // Listen starts serving the task dumps on addr ("127.0.0.1:0" picks a free
@@ -139,10 +166,7 @@ func AllowRemote() Option { return optionFunc(func(c *config) { c.remote = true 
 // cannot be written safely, the server runs without it and its AddrFile
 // method says why.
 func Listen(addr string, opts ...Option) (*Server, error) {
-	var c config
-	for _, o := range opts {
-		o.apply(&c)
-	}
+	c := newConfig(opts)
 	if !c.remote && !isLoopback(addr) {
 		return nil, fmt.Errorf("%w: %q", ErrNotLoopback, addr)
 	}
@@ -150,7 +174,7 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("debughttp: %w", err)
 	}
-	s := &Server{srv: &http.Server{Handler: Handler(), ReadHeaderTimeout: 5 * time.Second}, ln: ln}
+	s := &Server{srv: &http.Server{Handler: NewHandler(opts...), ReadHeaderTimeout: 5 * time.Second}, ln: ln}
 	path := AddrFile(os.Getpid())
 	if s.addrFileErr = recordAddr(s, path); s.addrFileErr == nil {
 		s.addrFile = path
@@ -178,10 +202,25 @@ func (s *Server) Close() error {
 // isLoopback reports whether addr's host is a loopback name or address.
 func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
+	return err == nil && loopbackHost(host)
+}
+
+// isLoopbackHost reports whether host, a Host header, names the loopback
+// interface.
+func isLoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else { // no port; an IPv6 address may still have its brackets
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	}
-	if host == "localhost" {
+	return loopbackHost(host)
+}
+
+// loopbackHost reports whether host is "localhost" or a loopback IP
+// address. Other names are not trusted, even if they resolve to one: the
+// point of checking is that whoever controls a name's DNS chooses that.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

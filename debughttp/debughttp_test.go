@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -41,11 +42,12 @@ func TestListenRefusesRemoteAddresses(t *testing.T) {
 			t.Errorf("Listen(%q) = %v, want ErrNotLoopback", addr, err)
 		}
 	}
-	srv, err := debughttp.Listen("0.0.0.0:0", debughttp.AllowRemote())
-	if err != nil {
-		t.Fatalf("Listen with AllowRemote: %v", err)
+	// With AllowRemote, Listen tries the address, which no interface here
+	// has (192.0.2.0/24 is for documentation): the tests listen on loopback
+	// only.
+	if _, err := debughttp.Listen("192.0.2.1:0", debughttp.AllowRemote()); err == nil || errors.Is(err, debughttp.ErrNotLoopback) {
+		t.Errorf("Listen with AllowRemote = %v, want the error of listening", err)
 	}
-	srv.Close()
 }
 
 func TestServesTaskTrees(t *testing.T) {
@@ -156,5 +158,81 @@ func TestNotRunningLoop(t *testing.T) {
 	}
 	if !strings.Contains(debughttp.Format([]asyncio.LoopInfo{info}, []error{nil}), "not running") {
 		t.Error("Format does not say the loop is not running")
+	}
+}
+
+// A web page can point a name of its own at 127.0.0.1 (DNS rebinding) and
+// read what a loopback server answers; the Host header gives it away.
+func TestHandlerServesOnlyLoopbackHosts(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, c := range []struct {
+		host string
+		ok   bool
+	}{
+		{"127.0.0.1:6060", true},
+		{"127.0.0.1", true},
+		{"127.8.9.10:80", true},
+		{"[::1]:6060", true},
+		{"[::1]", true},
+		{"localhost:6060", true},
+		{"localhost", true},
+		{"LocalHost:6060", true},
+		{"rebind.example:6060", false},
+		{"rebind.example", false},
+		{"localhost.rebind.example:6060", false},
+		{"127.0.0.1.nip.io:6060", false},
+		{"192.0.2.1:6060", false},
+		{"[2001:db8::1]:6060", false},
+		{"0.0.0.0:6060", false},
+		{"", false},
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Host = c.host
+		rec := httptest.NewRecorder()
+		debughttp.Handler().ServeHTTP(rec, req)
+		body := rec.Body.String()
+		switch {
+		case c.ok && rec.Code != http.StatusOK:
+			t.Errorf("Host %q: %d %q, want 200", c.host, rec.Code, body)
+		case !c.ok && (rec.Code != http.StatusForbidden || !strings.Contains(body, "not a loopback host")):
+			t.Errorf("Host %q: %d %q, want 403 saying the host is not a loopback host", c.host, rec.Code, body)
+		}
+	}
+}
+
+func TestAllowRemoteAnswersAnyHost(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Host = "debug.example:6060"
+	rec := httptest.NewRecorder()
+	debughttp.NewHandler(debughttp.AllowRemote()).ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("NewHandler(AllowRemote()): %d %q, want 200", rec.Code, rec.Body.String())
+	}
+
+	tempEnv(t, false)
+	defer http.DefaultClient.CloseIdleConnections()
+	for _, c := range []struct {
+		opts []debughttp.Option
+		want int
+	}{
+		{nil, http.StatusForbidden},
+		{[]debughttp.Option{debughttp.AllowRemote()}, http.StatusOK},
+	} {
+		srv, err := debughttp.Listen("127.0.0.1:0", c.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", "http://"+srv.Addr()+"/", nil)
+		req.Host = "debug.example"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		srv.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("Listen with %d options answered Host debug.example with %s, want %d", len(c.opts), resp.Status, c.want)
+		}
 	}
 }
