@@ -7,6 +7,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -74,60 +75,197 @@ type TaskInfo struct {
 // Tasks returns a snapshot of the loop's live tasks in creation order. It
 // must be called on the loop's goroutine, or while the loop is not running.
 func (l *Loop) Tasks() []TaskInfo {
-	now := l.Time()
-	var infos []TaskInfo
-	for t := l.live.first; t != nil; t = t.next {
-		infos = append(infos, t.info(now))
-	}
-	return infos
+	s := l.capture(-1)
+	defer s.release()
+	return s.infos()
 }
 
-// info describes t.
-func (t *task) info(now time.Duration) TaskInfo {
-	ti := TaskInfo{
-		ID:     t.id,
-		Name:   t.Name(),
-		Func:   funcName(t.pc),
-		State:  t.stateWord(),
-		Parent: t.creator,
-		Age:    now - t.born,
+// A snapshot is what the loop's goroutine copies of its tasks. Taking one
+// holds the loop, which is why it holds plain values only: no name is
+// looked up, nothing is formatted and nothing is allocated per task, so
+// that the copy costs little more than reading the task list. infos turns
+// it into TaskInfos afterwards, on any goroutine.
+type snapshot struct {
+	time  time.Duration // the loop's time when it was taken
+	total int           // live tasks, of which tasks holds the oldest
+	tasks []taskRecord
+}
+
+// A taskRecord is what a snapshot copies of one task.
+type taskRecord struct {
+	id, creator uint64
+	name        string // "" for the default name
+	pc          uintptr
+	born        time.Duration
+	state       taskState
+	wait        taskWait
+	kind        awaitKind     // what the awaited future stands for
+	sleepUntil  time.Duration // for waitSleep
+	awaitedID   uint64        // for waitTask
+	awaitedName string        // for waitTask; "" for the default name
+	created     string        // in debug mode
+	suspendedAt string        // in debug mode
+}
+
+// A taskState is what TaskInfo.State says.
+type taskState uint8
+
+const (
+	taskReady taskState = iota
+	taskNew
+	taskRunning
+	taskSuspended
+)
+
+var taskStates = [...]string{taskReady: "ready", taskNew: "new", taskRunning: "running", taskSuspended: "suspended"}
+
+// A taskWait says what kind of thing a task awaits.
+type taskWait uint8
+
+const (
+	waitNothing taskWait = iota
+	waitSleep
+	waitTask
+	waitFuture
+)
+
+// capture copies what a snapshot shows of the loop's n oldest live tasks,
+// or of all of them if n < 0. It runs on the loop's goroutine. The caller
+// hands the snapshot's records back with release once it is done with them.
+func (l *Loop) capture(n int) *snapshot {
+	s := &snapshot{time: l.Time(), total: l.live.n}
+	if n < 0 || n > l.live.n {
+		n = l.live.n
 	}
-	ti.Awaiting = t.awaiting()
-	if w := t.waitingOn; w != nil && w.task != nil && t.sleep.index < 0 {
-		ti.AwaitingTask = w.task.id
+	s.tasks = recordsOf(n)
+	t := l.live.first
+	for i := range s.tasks {
+		t.record(&s.tasks[i])
+		t = t.next
 	}
+	return s
+}
+
+// records keeps the records of a finished snapshot for the next one. With a
+// great many tasks, allocating them is most of what a snapshot costs the
+// loop: the copying itself is quick, but a large allocation is cleared, and
+// charged its share of the garbage collector's work, on the spot.
+var records sync.Pool // of *[]taskRecord
+
+// recordsOf returns n records, reusing released ones if they are enough.
+func recordsOf(n int) []taskRecord {
+	if p, ok := records.Get().(*[]taskRecord); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]taskRecord, n)
+}
+
+// release hands the snapshot's records back for reuse.
+func (s *snapshot) release() {
+	if buf := s.tasks; cap(buf) > 0 {
+		clear(buf) // so that the pool keeps no names alive
+		records.Put(&buf)
+	}
+	s.tasks = nil
+}
+
+// record copies t into r.
+func (t *task) record(r *taskRecord) {
+	r.id, r.creator, r.name, r.pc, r.born = t.id, t.creator, t.name, t.pc, t.born
+	r.state = t.state()
+	t.recordWait(r)
 	if x := t.extra.Load(); x != nil {
-		ti.CreatedAt = x.created
-		if ti.State == "suspended" {
-			ti.SuspendedAt = x.suspendedAt
+		r.created = x.created
+		if r.state == taskSuspended {
+			r.suspendedAt = x.suspendedAt
 		}
 	}
-	return ti
+}
+
+// recordWait copies into r what t awaits.
+func (t *task) recordWait(r *taskRecord) {
+	switch w := t.waitingOn; {
+	case t.sleep.index >= 0:
+		r.wait, r.sleepUntil = waitSleep, t.sleep.when
+	case w == nil:
+		r.wait = waitNothing
+	case w.task != nil:
+		r.wait, r.awaitedID, r.awaitedName = waitTask, w.task.id, w.task.name
+	default:
+		r.wait, r.kind = waitFuture, w.kind
+	}
+}
+
+func (t *task) state() taskState {
+	switch {
+	case t.loop().current == t:
+		return taskRunning
+	case t.sleep.index >= 0, t.waitingOn != nil && t.waitingOn.state == statePending:
+		return taskSuspended
+	case t.coro == nil && !t.inline:
+		return taskNew
+	}
+	return taskReady
 }
 
 // awaiting says what a suspended task waits for, or "".
 func (t *task) awaiting() string {
-	switch w := t.waitingOn; {
-	case t.sleep.index >= 0:
-		return fmt.Sprintf("sleep until %v", t.sleep.when)
-	case w == nil:
-		return ""
-	case w.task != nil:
-		return "task " + w.task.Name()
-	}
-	return awaitNames[t.waitingOn.kind]
+	var r taskRecord
+	t.recordWait(&r)
+	return r.awaiting()
 }
 
-func (t *task) stateWord() string {
-	switch {
-	case t.loop().current == t:
-		return "running"
-	case t.sleep.index >= 0, t.waitingOn != nil && t.waitingOn.state == statePending:
-		return "suspended"
-	case t.coro == nil && !t.inline:
-		return "new"
+// infos turns the snapshot into TaskInfos.
+func (s *snapshot) infos() []TaskInfo {
+	if len(s.tasks) == 0 {
+		return nil
 	}
-	return "ready"
+	infos := make([]TaskInfo, len(s.tasks))
+	funcs := make(map[uintptr]string) // tasks are many, their functions few
+	for i := range s.tasks {
+		r := &s.tasks[i]
+		fn, ok := funcs[r.pc]
+		if !ok {
+			fn = funcName(r.pc)
+			funcs[r.pc] = fn
+		}
+		infos[i] = TaskInfo{
+			ID:          r.id,
+			Name:        taskName(r.name, r.id),
+			Func:        fn,
+			State:       taskStates[r.state],
+			Parent:      r.creator,
+			Age:         s.time - r.born,
+			Awaiting:    r.awaiting(),
+			SuspendedAt: r.suspendedAt,
+			CreatedAt:   r.created,
+		}
+		if r.wait == waitTask {
+			infos[i].AwaitingTask = r.awaitedID
+		}
+	}
+	return infos
+}
+
+// awaiting is TaskInfo.Awaiting.
+func (r *taskRecord) awaiting() string {
+	switch r.wait {
+	case waitSleep:
+		return fmt.Sprintf("sleep until %v", r.sleepUntil)
+	case waitTask:
+		return "task " + taskName(r.awaitedName, r.awaitedID)
+	case waitFuture:
+		return awaitNames[r.kind]
+	}
+	return ""
+}
+
+// taskName is what Task.Name returns for a task with the given name and ID.
+func taskName(name string, id uint64) string {
+	if name != "" {
+		return name
+	}
+	return "Task-" + strconv.FormatUint(id, 10)
 }
 
 // DumpTasks writes the loop's live tasks to w as a tree, each under the task
@@ -246,6 +384,11 @@ type LoopInfo struct {
 	Time    time.Duration `json:"time"`
 	// Tasks is the snapshot of Loop.Tasks, for a running loop.
 	Tasks []TaskInfo `json:"tasks,omitempty"`
+	// Total counts the live tasks of a running loop. A snapshot limited by
+	// SnapshotN holds only the oldest of them; Truncated says that it holds
+	// fewer than Total.
+	Total     int  `json:"total"`
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // ID returns the loop's number among the loops of the process, in the order
@@ -258,20 +401,147 @@ func (l *Loop) ID() uint64 { return l.id }
 // callbacks, so Snapshot waits for the loop to get there, at most until ctx
 // is done. A loop stuck in a blocking call never gets there, and Snapshot
 // then says so. A loop that is not running reports no tasks.
+//
+// Callers who ask while a snapshot is being taken share it, so that many
+// requests hold the loop no longer than one; each gets its own copy of the
+// tasks. If every caller has given up (its ctx is done) before the loop gets
+// to the snapshot, the loop skips it.
 func (l *Loop) Snapshot(ctx context.Context) (LoopInfo, error) {
+	return l.SnapshotN(ctx, -1)
+}
+
+// SnapshotN is Snapshot, but its LoopInfo holds at most the n oldest tasks
+// of the loop, or all of them if n < 0; Total counts them all. What a
+// snapshot holds the loop for grows with the tasks it holds, so a tool that
+// may look at a loop with a great many tasks should limit them.
+func (l *Loop) SnapshotN(ctx context.Context, n int) (LoopInfo, error) {
 	info := LoopInfo{ID: l.id, Virtual: l.virtual, Time: l.Time()}
 	if !l.running.Load() {
 		return info, nil
 	}
-	got := make(chan []TaskInfo, 1)
-	if err := l.CallSoonThreadsafe(func() { got <- l.Tasks() }); err != nil {
-		return info, err
-	}
+	f := joinSnapshot(l, n)
 	select {
-	case info.Tasks = <-got:
-		info.Running = true
-		return info, nil
+	case <-f.done:
 	case <-ctx.Done():
+		f.leave()
 		return info, fmt.Errorf("asyncio: loop %d did not answer (%w): a callback or task step may be blocking it", l.id, ctx.Err())
 	}
+	if f.err != nil {
+		return info, f.err
+	}
+	info.Running = true
+	info.Time = f.snap.time
+	info.Total = f.snap.total
+	info.Tasks = f.tasks()
+	info.Truncated = len(info.Tasks) < info.Total
+	return info, nil
+}
+
+// snapshots holds the snapshots that callers of SnapshotN wait for, one per
+// loop and limit: the first caller asks the loop for it, later ones wait
+// for the same. (golang.org/x/sync/singleflight does this, but is not a
+// dependency, and could not skip a snapshot that nobody waits for anymore.)
+var snapshots struct {
+	sync.Mutex
+	inFlight map[snapshotKey]*snapshotFlight
+}
+
+type snapshotKey struct {
+	l *Loop
+	n int // -1 for all tasks
+}
+
+// A snapshotFlight is a snapshot that callers wait for.
+type snapshotFlight struct {
+	key  snapshotKey
+	done chan struct{} // closed once snap or err is set
+	snap *snapshot
+	err  error
+
+	// Guarded by snapshots.Mutex.
+	waiters int  // callers waiting; none left means the work is for nobody
+	taken   bool // the loop has started to take it
+
+	shared bool // by more than one caller, when the loop finished it
+	once   sync.Once
+	infos  []TaskInfo // made from snap once, for all the callers
+}
+
+// joinSnapshot returns the snapshot of l in flight for limit n, asking the
+// loop for one if there is none, and counts the caller as its waiter.
+func joinSnapshot(l *Loop, n int) *snapshotFlight {
+	key := snapshotKey{l, max(n, -1)}
+	snapshots.Lock()
+	f := snapshots.inFlight[key]
+	first := f == nil
+	if first {
+		f = &snapshotFlight{key: key, done: make(chan struct{})}
+		if snapshots.inFlight == nil {
+			snapshots.inFlight = make(map[snapshotKey]*snapshotFlight)
+		}
+		snapshots.inFlight[key] = f
+	}
+	f.waiters++
+	snapshots.Unlock()
+	if first {
+		if err := l.CallSoonThreadsafe(f.take); err != nil {
+			snapshots.Lock()
+			f.forget()
+			snapshots.Unlock()
+			f.err = err
+			close(f.done)
+		}
+	}
+	return f
+}
+
+// take takes the snapshot, on the loop's goroutine, unless every caller has
+// given up waiting for it.
+func (f *snapshotFlight) take() {
+	snapshots.Lock()
+	f.taken = f.waiters > 0
+	snapshots.Unlock()
+	if !f.taken {
+		return
+	}
+	f.snap = f.key.l.capture(f.key.n)
+	// Callers who came while the loop copied the tasks get this snapshot;
+	// those who come from now on ask for the next.
+	snapshots.Lock()
+	f.forget()
+	f.shared = f.waiters > 1
+	snapshots.Unlock()
+	close(f.done)
+}
+
+// leave counts off a caller who gave up waiting. When the last one goes
+// before the loop has started on the snapshot, the flight is forgotten, so
+// that it does not keep a loop that may never run it from being collected;
+// the loop will then skip it, and the next caller asks for a new one.
+func (f *snapshotFlight) leave() {
+	snapshots.Lock()
+	defer snapshots.Unlock()
+	f.waiters--
+	if f.waiters == 0 && !f.taken {
+		f.forget()
+	}
+}
+
+// forget removes f from the snapshots in flight. snapshots must be locked.
+func (f *snapshotFlight) forget() {
+	if snapshots.inFlight[f.key] == f {
+		delete(snapshots.inFlight, f.key)
+	}
+}
+
+// tasks returns the caller's copy of the snapshot's tasks.
+func (f *snapshotFlight) tasks() []TaskInfo {
+	f.once.Do(func() {
+		f.infos = f.snap.infos()
+		f.snap.release()
+	})
+	if !f.shared {
+		return f.infos // the one caller's own
+	}
+	return slices.Clone(f.infos)
 }

@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/goasyncio/asyncio"
 )
@@ -181,5 +186,136 @@ func TestDebugReportsSlowTaskStep(t *testing.T) {
 	if len(reports) != 1 || !strings.Contains(reports[0], "task slow (asyncio_test.TestDebugReportsSlowTaskStep.func1.1) held the loop for") ||
 		!strings.Contains(reports[0], "it then suspended at /") || !strings.Contains(reports[0], "debug_test.go:") {
 		t.Errorf("reports = %q", reports)
+	}
+}
+
+// blockedLoop runs a loop on the real clock with n tasks suspended on a
+// future, then blocks it, as a stuck callback would, until unblock is
+// closed: what Snapshot asks of it waits meanwhile. finish ends the run.
+func blockedLoop(t *testing.T, n int) (l *asyncio.Loop, unblock chan struct{}, finish func()) {
+	t.Helper()
+	loopCh := make(chan *asyncio.Loop)
+	unblock = make(chan struct{})
+	done := make(chan struct{})
+	var end *asyncio.Future[int]
+	go func() {
+		defer close(done)
+		asyncio.Run(func(ctx context.Context) (int, error) {
+			end = asyncio.CreateFuture[int](ctx)
+			for range n {
+				asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return asyncio.Await(ctx, end) })
+			}
+			asyncio.Sleep(ctx, 0)
+			l, _ := asyncio.GetRunningLoop(ctx)
+			loopCh <- l
+			<-unblock
+			return asyncio.Await(ctx, end)
+		})
+	}()
+	l = <-loopCh
+	return l, unblock, func() {
+		l.CallSoonThreadsafe(func() { end.SetResult(0) })
+		<-done
+	}
+}
+
+// waitParked waits until n goroutines are parked in a select inside fn.
+func waitParked(fn string, n int) {
+	buf := make([]byte, 1<<20)
+	for {
+		count := 0
+		for g := range strings.SplitSeq(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, " [select") && strings.Contains(g, fn) {
+				count++
+			}
+		}
+		if count >= n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// Requests that come while a snapshot is being taken share it: with a
+// hundred thousand tasks, each snapshot holds the loop a while.
+func TestConcurrentSnapshotsShareOne(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	l, unblock, finish := blockedLoop(t, 3)
+	defer finish()
+	const callers = 8
+	infos := make([]asyncio.LoopInfo, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() { infos[i], errs[i] = l.Snapshot(context.Background()) })
+	}
+	waitParked("asyncio.(*Loop).Snapshot(", callers)
+	close(unblock)
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil || len(infos[i].Tasks) != 4 {
+			t.Fatalf("Snapshot %d = %d tasks, %v; want 4", i, len(infos[i].Tasks), errs[i])
+		}
+		if !reflect.DeepEqual(infos[i], infos[0]) {
+			t.Errorf("Snapshot %d (time %v) differs from Snapshot 0 (time %v): each took its own", i, infos[i].Time, infos[0].Time)
+		}
+	}
+	infos[0].Tasks[0].Name = "changed"
+	if infos[1].Tasks[0].Name == "changed" {
+		t.Error("the callers of Snapshot share one slice of tasks: one's change shows in another's")
+	}
+}
+
+// When every caller has given up before the loop gets to a snapshot, the
+// loop skips it: a stuck loop that comes free is not held up further by
+// work that nobody waits for.
+func TestAbandonedSnapshotIsSkipped(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	l, unblock, finish := blockedLoop(t, 3)
+	defer finish()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error)
+	go func() { _, err := l.Snapshot(ctx); errc <- err }()
+	waitParked("asyncio.(*Loop).Snapshot(", 1)
+	f := l.SnapshotInFlight(-1)
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "did not answer") {
+		t.Errorf("Snapshot after cancel = %v", err)
+	}
+	if f == nil || f.Waiters() != 0 || l.SnapshotInFlight(-1) != nil {
+		t.Fatal("the abandoned snapshot is still waited for")
+	}
+	close(unblock)
+	passed := make(chan struct{})
+	l.CallSoonThreadsafe(func() { close(passed) }) // runs after the snapshot's callback
+	<-passed
+	if f.Taken() {
+		t.Error("the loop took a snapshot that nobody waited for")
+	}
+	if info, err := l.Snapshot(context.Background()); err != nil || len(info.Tasks) != 4 {
+		t.Errorf("the next Snapshot = %d tasks, %v; want 4", len(info.Tasks), err)
+	}
+}
+
+func TestSnapshotN(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	l, unblock, finish := blockedLoop(t, 5) // and the main task: 6
+	close(unblock)
+	defer finish()
+	for _, c := range []struct {
+		n, tasks int
+	}{
+		{-1, 6}, {-7, 6}, {0, 0}, {1, 1}, {5, 5}, {6, 6}, {100, 6},
+	} {
+		info, err := l.SnapshotN(context.Background(), c.n)
+		if err != nil || len(info.Tasks) != c.tasks || info.Total != 6 || info.Truncated != (c.tasks < 6) {
+			t.Errorf("SnapshotN(%d) = %d tasks of %d (truncated %v), %v; want %d of 6", c.n, len(info.Tasks), info.Total, info.Truncated, err, c.tasks)
+			continue
+		}
+		for i, ti := range info.Tasks {
+			if want := fmt.Sprintf("Task-%d", i+1); ti.Name != want {
+				t.Errorf("SnapshotN(%d): task %d is %s, want %s: the oldest come first", c.n, i, ti.Name, want)
+			}
+		}
 	}
 }

@@ -1,0 +1,25 @@
+package asyncio
+
+// White-box hooks for the tests of Snapshot in package asyncio_test.
+
+// SnapshotInFlight returns the snapshot of at most n tasks (n < 0: all) of
+// l that callers wait for, or nil.
+func (l *Loop) SnapshotInFlight(n int) *snapshotFlight {
+	snapshots.Lock()
+	defer snapshots.Unlock()
+	return snapshots.inFlight[snapshotKey{l, max(n, -1)}]
+}
+
+// Waiters returns how many callers wait for f.
+func (f *snapshotFlight) Waiters() int {
+	snapshots.Lock()
+	defer snapshots.Unlock()
+	return f.waiters
+}
+
+// Taken reports whether the loop has taken the snapshot.
+func (f *snapshotFlight) Taken() bool {
+	snapshots.Lock()
+	defer snapshots.Unlock()
+	return f.taken
+}
