@@ -282,22 +282,28 @@ func (l *Loop) DumpTasks(w io.Writer) error {
 // FormatTasks renders a snapshot as DumpTasks does.
 func FormatTasks(infos []TaskInfo) string {
 	alive := make(map[uint64]bool, len(infos))
-	children := make(map[uint64][]TaskInfo)
 	for _, ti := range infos {
 		alive[ti.ID] = true
 	}
-	var roots []TaskInfo
-	for _, ti := range infos {
+	// Indexes rather than copies of the TaskInfos: a dump may hold many.
+	children := make(map[uint64][]int)
+	var roots []int
+	for i, ti := range infos {
 		if ti.Parent != 0 && alive[ti.Parent] {
-			children[ti.Parent] = append(children[ti.Parent], ti)
+			children[ti.Parent] = append(children[ti.Parent], i)
 		} else {
-			roots = append(roots, ti)
+			roots = append(roots, i)
 		}
 	}
 	var b strings.Builder
-	var walk func(ti TaskInfo, prefix, branch string)
-	walk = func(ti TaskInfo, prefix, branch string) {
-		b.WriteString(prefix + branch + ti.line() + "\n")
+	b.Grow(100 * len(infos)) // a typical line's length: spares regrowing
+	var walk func(i int, prefix, branch string)
+	walk = func(i int, prefix, branch string) {
+		ti := &infos[i]
+		b.WriteString(prefix)
+		b.WriteString(branch)
+		ti.writeLine(&b)
+		b.WriteByte('\n')
 		switch branch {
 		case "├── ":
 			prefix += "│   "
@@ -305,30 +311,33 @@ func FormatTasks(infos []TaskInfo) string {
 			prefix += "    "
 		}
 		kids := children[ti.ID]
-		for i, kid := range kids {
+		for k, kid := range kids {
 			next := "├── "
-			if i == len(kids)-1 {
+			if k == len(kids)-1 {
 				next = "└── "
 			}
 			walk(kid, prefix, next)
 		}
 	}
-	for _, ti := range roots {
-		walk(ti, "", "")
+	for _, i := range roots {
+		walk(i, "", "")
 	}
 	return b.String()
 }
 
-// line is a task's line in a dump.
-func (ti TaskInfo) line() string {
-	s := fmt.Sprintf("%s %s: %s (age %v)", ti.Name, ti.Func, ti.State, ti.Age.Round(time.Millisecond))
+// writeLine writes a task's line in a dump, without the newline.
+func (ti *TaskInfo) writeLine(b *strings.Builder) {
+	for _, s := range [...]string{ti.Name, " ", ti.Func, ": ", ti.State, " (age ", ti.Age.Round(time.Millisecond).String(), ")"} {
+		b.WriteString(s)
+	}
 	if ti.Awaiting != "" {
-		s += ", awaiting " + ti.Awaiting
+		b.WriteString(", awaiting ")
+		b.WriteString(ti.Awaiting)
 	}
 	if ti.SuspendedAt != "" {
-		s += " at " + ti.SuspendedAt
+		b.WriteString(" at ")
+		b.WriteString(ti.SuspendedAt)
 	}
-	return s
 }
 
 // The registry of loops, for debugging tools (package debughttp) that show
