@@ -19,11 +19,18 @@
 // GET / serves a text dump of every loop, as asyncio.Loop.DumpTasks prints
 // it; GET /?format=json, or a request that accepts application/json,
 // serves the same as a JSON array of asyncio.LoopInfo.
+//
+// A dump shows at most 10,000 tasks of each loop, the oldest, and says how
+// many more there are: taking tasks holds the loop, so a request must not
+// hold a loop with a great many for long. GET /?limit=N shows at most N
+// tasks of each loop (0 shows the counts only), and ?limit=all shows all.
+//
+// Requests that come while a loop is taking a snapshot share it (see
+// asyncio.Loop.Snapshot), and a request whose client has gone is dropped.
 package debughttp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -42,50 +49,19 @@ var ErrNotLoopback = errors.New("debughttp: refusing to listen on a non-loopback
 // snapshotTimeout bounds how long a request waits for each loop.
 const snapshotTimeout = time.Second
 
-// Handler returns NewHandler(): a handler that serves the task dumps of
-// every loop of the process to requests for loopback hosts only.
-func Handler() http.Handler { return NewHandler() }
-
-// NewHandler returns a handler that serves the task dumps of every loop of
-// the process (see the package doc). It answers only requests whose Host
-// header names the loopback interface, "localhost" or a loopback IP address,
-// with or without a port, and refuses others with 403 Forbidden: otherwise a
-// web page the user visits could point a name of its own at 127.0.0.1 (DNS
-// rebinding) and read the dumps. With AllowRemote, for a handler served on
-// other interfaces, it answers requests for any host.
-func NewHandler(opts ...Option) http.Handler {
-	return handler{newConfig(opts)}
-}
-
-type handler struct{ config }
-
-func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.remote && !isLoopbackHost(r.Host) {
-		msg := fmt.Sprintf("debughttp: %q is not a loopback host: task dumps are served only to requests for localhost or a loopback address (see AllowRemote)", r.Host)
-		http.Error(w, msg, http.StatusForbidden)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		http.Error(w, "debughttp: read-only: only GET is served", http.StatusMethodNotAllowed)
-		return
-	}
-	infos, errs := Snapshot(r.Context())
-	if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(infos)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprint(w, Format(infos, errs))
-}
-
 // Snapshot takes the snapshot of every loop of the process, waiting at most
 // a second for each; errs[i] says why infos[i] has no tasks, if a loop did
 // not answer.
 func Snapshot(ctx context.Context) (infos []asyncio.LoopInfo, errs []error) {
+	return SnapshotN(ctx, -1)
+}
+
+// SnapshotN is Snapshot, but holds at most the n oldest tasks of each loop,
+// or all of them if n < 0 (see asyncio.Loop.SnapshotN).
+func SnapshotN(ctx context.Context, n int) (infos []asyncio.LoopInfo, errs []error) {
 	for _, l := range asyncio.Loops() {
 		ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-		info, err := l.Snapshot(ctx)
+		info, err := l.SnapshotN(ctx, n)
 		cancel()
 		infos = append(infos, info)
 		errs = append(errs, err)
@@ -93,16 +69,18 @@ func Snapshot(ctx context.Context) (infos []asyncio.LoopInfo, errs []error) {
 	return infos, errs
 }
 
-// Format renders snapshots as text: a heading per loop, then its task tree.
+// Format renders snapshots as text: a heading per loop, then its task tree,
+// then how many tasks the snapshot left out.
 func Format(infos []asyncio.LoopInfo, errs []error) string {
 	if len(infos) == 0 {
 		return "no asyncio loops\n"
 	}
 	var b strings.Builder
 	for i, info := range infos {
+		total := max(info.Total, len(info.Tasks)) // Total is 0 in a LoopInfo made without it
 		state := "not running"
 		if info.Running {
-			state = fmt.Sprintf("running, %d tasks", len(info.Tasks))
+			state = fmt.Sprintf("running, %d tasks", total)
 		}
 		clock := "time"
 		if info.Virtual {
@@ -112,10 +90,17 @@ func Format(infos []asyncio.LoopInfo, errs []error) string {
 		if i < len(errs) && errs[i] != nil {
 			fmt.Fprintf(&b, "  %v\n", errs[i])
 		}
-		for _, line := range strings.SplitAfter(asyncio.FormatTasks(info.Tasks), "\n") {
-			if line != "" {
-				b.WriteString("  " + line)
-			}
+		tree := asyncio.FormatTasks(info.Tasks)
+		b.Grow(len(tree) + 2*len(info.Tasks))
+		for line := range strings.Lines(tree) {
+			b.WriteString("  ")
+			b.WriteString(line)
+		}
+		switch hidden := total - len(info.Tasks); {
+		case hidden == 1:
+			b.WriteString("  (1 more task not shown)\n")
+		case hidden > 1:
+			fmt.Fprintf(&b, "  (%d more tasks not shown)\n", hidden)
 		}
 	}
 	return b.String()
@@ -203,26 +188,4 @@ func (s *Server) Close() error {
 func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	return err == nil && loopbackHost(host)
-}
-
-// isLoopbackHost reports whether host, a Host header, names the loopback
-// interface.
-func isLoopbackHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	} else { // no port; an IPv6 address may still have its brackets
-		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	}
-	return loopbackHost(host)
-}
-
-// loopbackHost reports whether host is "localhost" or a loopback IP
-// address. Other names are not trusted, even if they resolve to one: the
-// point of checking is that whoever controls a name's DNS chooses that.
-func loopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -236,3 +236,116 @@ func TestAllowRemoteAnswersAnyHost(t *testing.T) {
 		}
 	}
 }
+
+// A dump shows at most ?limit= tasks of each loop, the oldest, and says how
+// many it leaves out.
+func TestServeLimit(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := startParkedLoop(t, 5) // and the main task: 6 tasks
+	defer p.finish()
+	srv := httptest.NewServer(debughttp.Handler())
+	defer srv.Close()
+	defer http.DefaultClient.CloseIdleConnections()
+	for _, c := range []struct {
+		query string
+		code  int
+		want  []string
+		not   string
+	}{
+		{"?limit=2", 200, []string{"(running, 6 tasks", "Task-1 ", "└── Task-2 ", "(4 more tasks not shown)"}, "Task-3 "},
+		{"?limit=0", 200, []string{"(running, 6 tasks", "(6 more tasks not shown)"}, "Task-1 "},
+		{"?limit=6", 200, []string{"(running, 6 tasks", "└── Task-6 "}, "not shown"},
+		{"?limit=all", 200, []string{"(running, 6 tasks", "└── Task-6 "}, "not shown"},
+		{"?limit=-1", 400, []string{"debughttp: limit"}, "Task-1"},
+		{"?limit=many", 400, []string{"debughttp: limit"}, "Task-1"},
+	} {
+		body, resp := get(t, srv.URL+"/"+c.query, "")
+		ok := resp.StatusCode == c.code && !strings.Contains(body, c.not)
+		for _, w := range c.want {
+			ok = ok && strings.Contains(body, w)
+		}
+		if !ok {
+			t.Errorf("%s: %s\n%s\nwant %d with %q, without %q", c.query, resp.Status, body, c.code, c.want, c.not)
+		}
+	}
+
+	body, _ := get(t, srv.URL+"/?format=json&limit=2", "")
+	info := loopInfo(t, body, p.loop)
+	if info.Total != 6 || len(info.Tasks) != 2 || !info.Truncated {
+		t.Errorf("JSON with limit=2: total %d, %d tasks, truncated %v; want 6, 2, true", info.Total, len(info.Tasks), info.Truncated)
+	}
+}
+
+// Without ?limit=, a dump shows 10,000 tasks of each loop: a loop with a
+// great many would otherwise be held up while they are all taken, and the
+// dump would be too big to read.
+func TestServeDefaultLimit(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := startParkedLoop(t, 10_005)
+	defer p.finish()
+	srv := httptest.NewServer(debughttp.Handler())
+	defer srv.Close()
+	defer http.DefaultClient.CloseIdleConnections()
+	text, _ := get(t, srv.URL+"/", "")
+	if !strings.Contains(text, "(running, 10006 tasks") || !strings.Contains(text, "(6 more tasks not shown)") {
+		t.Errorf("text dump of 10,006 tasks does not say that 6 are not shown:\n%.300s\n…\n%s", text, text[max(0, len(text)-300):])
+	}
+	body, _ := get(t, srv.URL+"/?format=json", "")
+	if info := loopInfo(t, body, p.loop); info.Total != 10006 || len(info.Tasks) != 10000 || !info.Truncated {
+		t.Errorf("JSON: total %d, %d tasks, truncated %v; want 10006, 10000, true", info.Total, len(info.Tasks), info.Truncated)
+	}
+}
+
+// loopInfo finds l in a JSON dump.
+func loopInfo(t *testing.T, body string, l *asyncio.Loop) asyncio.LoopInfo {
+	t.Helper()
+	var infos []asyncio.LoopInfo
+	if err := json.Unmarshal([]byte(body), &infos); err != nil {
+		t.Fatalf("JSON dump: %v\n%.300s", err, body)
+	}
+	for _, info := range infos {
+		if info.ID == l.ID() {
+			return info
+		}
+	}
+	t.Fatalf("loop %d missing from the JSON dump", l.ID())
+	return asyncio.LoopInfo{}
+}
+
+// A request whose client goes away while the loop is held up is dropped and
+// leaves nothing behind; the next request is answered.
+func TestAbandonedRequest(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := startParkedLoop(t, 3)
+	defer p.finish()
+	entered := make(chan struct{}, 1)
+	h := debughttp.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	defer http.DefaultClient.CloseIdleConnections()
+
+	hold := make(chan struct{})
+	p.loop.CallSoonThreadsafe(func() { <-hold })
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/", nil)
+	errc := make(chan error)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	<-entered
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("abandoned request: %v", err)
+	}
+	close(hold)
+	if text, _ := get(t, srv.URL+"/", ""); !strings.Contains(text, "(running, 4 tasks") {
+		t.Errorf("the request after an abandoned one got\n%s", text)
+	}
+}

@@ -12,6 +12,10 @@
 //	asyncio-ps 12345
 //	asyncio-ps 127.0.0.1:6060
 //	asyncio-ps -json 12345
+//	asyncio-ps -limit all 12345
+//
+// A loop with more tasks than the limit (by default the server's, 10,000)
+// shows the oldest and says how many more there are.
 package main
 
 import (
@@ -21,8 +25,10 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/goasyncio/asyncio/debughttp"
@@ -38,8 +44,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("asyncio-ps", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the snapshot as JSON")
+	limit := fs.String("limit", "", "show at most `N` tasks of each loop, the oldest, or all (default: the server's, 10000)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: asyncio-ps [-json] PID|HOST:PORT")
+		fmt.Fprintln(stderr, "usage: asyncio-ps [-json] [-limit N|all] PID|HOST:PORT")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -49,12 +56,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if n, err := strconv.Atoi(*limit); *limit != "" && *limit != "all" && (err != nil || n < 0) {
+		fmt.Fprintf(stderr, "asyncio-ps: -limit %q: want a number of tasks, or all\n", *limit)
+		return 2
+	}
 	addr, err := resolve(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintln(stderr, "asyncio-ps:", err)
 		return 1
 	}
-	if err := fetch(addr, *asJSON, stdout); err != nil {
+	query := url.Values{}
+	if *asJSON {
+		query.Set("format", "json")
+	}
+	if *limit != "" {
+		query.Set("limit", *limit)
+	}
+	if err := fetch(addr, query, stdout); err != nil {
 		fmt.Fprintln(stderr, "asyncio-ps:", err)
 		return 1
 	}
@@ -79,19 +97,19 @@ func resolve(target string) (string, error) {
 	return addr, nil
 }
 
-func fetch(addr string, asJSON bool, w io.Writer) error {
-	url := "http://" + addr + "/"
-	if asJSON {
-		url += "?format=json"
-	}
+// fetch prints what the server at addr answers to a request with query.
+func fetch(addr string, query url.Values, w io.Writer) error {
+	u := url.URL{Scheme: "http", Host: addr, Path: "/", RawQuery: query.Encode()}
 	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(url)
+	resp, err := client.Get(u.String())
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s", addr, resp.Status)
+		// The body says why, as debughttp words it.
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("%s answered %s: %s", addr, resp.Status, strings.TrimSpace(string(b)))
 	}
 	_, err = io.Copy(w, resp.Body)
 	return err

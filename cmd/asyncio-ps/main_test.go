@@ -22,20 +22,34 @@ func TestPrintsTasksOfARunningProgram(t *testing.T) {
 	srv := httptest.NewServer(debughttp.Handler())
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
-	var out, errOut strings.Builder
-	code := -1
-	asyncio.Run(func(ctx context.Context) (int, error) {
-		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
-			var e asyncio.Event
-			return 0, e.Wait(ctx)
-		}, asyncio.WithName("waiter"))
-		asyncio.Sleep(ctx, 0)
-		// The command runs on a worker goroutine while the loop serves it.
-		code, _ = asyncio.ToThread(ctx, func() (int, error) { return run([]string{addr}, &out, &errOut), nil })
-		return 0, nil
-	})
-	if code != 0 || !strings.Contains(out.String(), "└── waiter ") || !strings.Contains(out.String(), "awaiting Event.Wait") {
-		t.Errorf("exit %d, stdout:\n%s\nstderr: %s", code, out.String(), errOut.String())
+	for _, c := range []struct {
+		flags []string
+		want  []string
+	}{
+		{nil, []string{"└── waiter ", "awaiting Event.Wait"}},
+		{[]string{"-limit", "1"}, []string{"Task-1 ", "(1 more task not shown)"}},
+		{[]string{"-limit", "all"}, []string{"└── waiter "}},
+		{[]string{"-json", "-limit", "1"}, []string{`"total":2`, `"truncated":true`}},
+	} {
+		var out, errOut strings.Builder
+		code := -1
+		asyncio.Run(func(ctx context.Context) (int, error) {
+			asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				var e asyncio.Event
+				return 0, e.Wait(ctx)
+			}, asyncio.WithName("waiter"))
+			asyncio.Sleep(ctx, 0)
+			// The command runs on a worker goroutine while the loop serves it.
+			code, _ = asyncio.ToThread(ctx, func() (int, error) { return run(append(c.flags, addr), &out, &errOut), nil })
+			return 0, nil
+		})
+		ok := code == 0
+		for _, w := range c.want {
+			ok = ok && strings.Contains(out.String(), w)
+		}
+		if !ok {
+			t.Errorf("%q: exit %d, stdout:\n%s\nstderr: %s\nwant %q", c.flags, code, out.String(), errOut.String(), c.want)
+		}
 	}
 }
 
@@ -51,6 +65,8 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", []string{"-x", "1"}, 2, "flag provided but not defined"},
 		{"no server for pid", []string{"999999999"}, 1, "serves no task dump"},
 		{"unreachable", []string{"127.0.0.1:1"}, 1, "asyncio-ps:"},
+		{"bad limit", []string{"-limit", "some", "1"}, 2, `-limit "some"`},
+		{"negative limit", []string{"-limit", "-1", "1"}, 2, `-limit "-1"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
