@@ -154,14 +154,14 @@ func checkPrivateDir(dir string) error {
 }
 
 // checkParent checks that others cannot rename or remove what the user
-// makes in dir: a directory anyone may write to must be sticky, as /tmp is.
+// makes in dir: a directory others may write to must be sticky, as /tmp is.
 func checkParent(dir string) error {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return fmt.Errorf("debughttp: %w", err)
 	}
-	if _, _, ok := owner(fi); ok && fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
-		return fmt.Errorf("debughttp: anyone may replace what is in %s (mode %v, not sticky)", dir, fi.Mode())
+	if _, _, ok := owner(fi); ok && fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+		return fmt.Errorf("debughttp: others may replace what is in %s (mode %v, not sticky)", dir, fi.Mode())
 	}
 	return nil
 }

@@ -108,9 +108,12 @@ func TestListenRefusesAnUnsafeAddrFile(t *testing.T) {
 		{"directory others may enter", func(t *testing.T, path, victim string) {
 			mkdir(t, filepath.Dir(path), 0o711)
 		}, "has mode drwx--x--x, want drwx------"},
-		{"parent anyone may write to", func(t *testing.T, path, victim string) {
+		{"parent others may write to", func(t *testing.T, path, victim string) {
 			mkdir(t, filepath.Dir(filepath.Dir(path)), 0o777)
-		}, "anyone may replace what is in"},
+		}, "others may replace what is in"},
+		{"parent the group may write to", func(t *testing.T, path, victim string) {
+			mkdir(t, filepath.Dir(filepath.Dir(path)), 0o770)
+		}, "others may replace what is in"},
 		{"a directory at the file", func(t *testing.T, path, victim string) {
 			mkdir(t, filepath.Dir(path), 0o700)
 			mkdir(t, path, 0o700)

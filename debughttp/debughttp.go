@@ -25,8 +25,16 @@
 // hold a loop with a great many for long. GET /?limit=N shows at most N
 // tasks of each loop (0 shows the counts only), and ?limit=all shows all.
 //
-// Requests that come while a loop is taking a snapshot share it (see
-// asyncio.Loop.Snapshot), and a request whose client has gone is dropped.
+// Requests for the same dump that come together share it, and a request
+// whose client has gone is dropped, so that a loop is not held up for
+// nobody (see asyncio.Loop.Snapshot).
+//
+// # Finding the server
+//
+// Listen records the server's address in AddrFile(os.Getpid()), a file in
+// a directory private to the user, where asyncio-ps finds it from the
+// process ID; ReadAddrFile reads it back, refusing a file that someone else
+// could have planted.
 package debughttp
 
 import (
@@ -115,7 +123,7 @@ type Server struct {
 	addrFileErr error  // why Listen wrote none
 }
 
-// An Option configures Listen.
+// An Option configures Listen or NewHandler.
 type Option interface{ apply(*config) }
 
 type config struct{ remote bool }
@@ -147,9 +155,8 @@ func AllowRemote() Option { return optionFunc(func(c *config) { c.remote = true 
 // file. Listen makes the file afresh, replacing one that an earlier process
 // with the same ID or an earlier Listen left (the file names the server
 // started last), and never writes through a file or link that another user
-// planted. The file is a convenience: if it
-// cannot be written safely, the server runs without it and its AddrFile
-// method says why.
+// planted. The file is a convenience: if it cannot be written safely, the
+// server runs without it and its AddrFile method says why.
 func Listen(addr string, opts ...Option) (*Server, error) {
 	c := newConfig(opts)
 	if !c.remote && !isLoopback(addr) {
