@@ -114,7 +114,7 @@ func TestSleepForeverIsADeadlock(t *testing.T) {
 	if !errors.Is(err, asyncio.ErrDeadlock) {
 		t.Fatalf("Run = %v, want ErrDeadlock", err)
 	}
-	if !strings.Contains(err.Error(), "Task-1") {
-		t.Errorf("the deadlock report does not name the sleeping task: %v", err)
+	if !strings.Contains(err.Error(), "Task-1") || !strings.Contains(err.Error(), "awaiting sleep forever") {
+		t.Errorf("the deadlock report does not name the task sleeping forever: %v", err)
 	}
 }

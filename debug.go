@@ -62,7 +62,8 @@ type TaskInfo struct {
 	// Age is how long the task has lived, on the loop's clock.
 	Age time.Duration `json:"age"`
 	// Awaiting says what a suspended task waits for: "a future", "sleep
-	// until 2s", "Queue.Get", "Lock.Acquire", "task n1", "executor work"…
+	// until 2s", "sleep forever", "Queue.Get", "Lock.Acquire", "task n1",
+	// "executor work"…
 	Awaiting string `json:"awaiting,omitempty"`
 	// AwaitingTask is the ID of the task it awaits, if it awaits a task.
 	AwaitingTask uint64 `json:"awaiting_task,omitempty"`
@@ -251,6 +252,9 @@ func (s *snapshot) infos() []TaskInfo {
 func (r *taskRecord) awaiting() string {
 	switch r.wait {
 	case waitSleep:
+		if r.sleepUntil == never {
+			return "sleep forever"
+		}
 		return fmt.Sprintf("sleep until %v", r.sleepUntil)
 	case waitTask:
 		return "task " + taskName(r.awaitedName, r.awaitedID)
