@@ -118,12 +118,17 @@ func ExampleFuture_SetResult() {
 		v, _ := f.Result()
 		fmt.Println("callback:", v)
 	})
+	produced := make(chan struct{})
 	go func() {
+		defer close(produced)
 		if f.SetRunning() {
 			f.SetResult("ready")
 		}
 	}()
 	v, err := f.ResultTimeout(time.Minute)
+	// Result returns once f is done, maybe before the callbacks, which
+	// run on the producer's goroutine before SetResult returns.
+	<-produced
 	fmt.Println("result:", v, err)
 	// Output:
 	// callback: ready
