@@ -1,5 +1,8 @@
 package futures
 
+// This file is the worker's side of a process pool; workerproc.go is the
+// pool's.
+
 import (
 	"bufio"
 	"fmt"
