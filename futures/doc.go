@@ -66,7 +66,7 @@
 // `if __name__ == "__main__":` guard.
 //
 // Arguments and results travel as JSON (encoding/json), each value encoded
-// on its own. JSON was chosen over encoding/gob for that independence: an
+// on its own and at most 256 MiB. JSON was chosen over encoding/gob for that independence: an
 // argument that cannot be encoded fails on the caller's goroutine, with
 // encoding/json's plain error, before anything is sent, and no failure or
 // replacement of a worker can put a stream's state out of step. A gob

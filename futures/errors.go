@@ -21,9 +21,11 @@ var ErrTimeout error = &sentinel{"futures: timeout", context.DeadlineExceeded}
 var ErrShutdown = errors.New("futures: executor is shut down")
 
 // ErrBrokenWorker is matched by the error of a call whose worker process
-// died while it ran the call: it exited, crashed or was killed. The error's
-// text gives the process id and its exit status. Only that call fails; the
-// pool starts a new worker for the next one.
+// died while it ran the call: it exited, crashed or was killed, or it wrote
+// into its reply pipe something that is not a reply, upon which the pool
+// killed it. The error's text gives the process id, what was wrong with the
+// reply if anything, and the exit status. Only that call fails; the pool
+// starts a new worker for the next one.
 var ErrBrokenWorker = errors.New("futures: worker process died")
 
 // ErrNotRegistered is matched by the error of a call whose function is not
@@ -34,7 +36,8 @@ var ErrNotRegistered = errors.New("futures: function not registered in the worke
 
 // ErrEncoding is matched by the error of a call whose argument or result
 // cannot cross the process boundary: encoding/json cannot encode it (a
-// channel, a function, NaN, a cycle) or decode it into the declared type.
+// channel, a function, NaN, a cycle) or decode it into the declared type,
+// or its JSON is larger than 256 MiB.
 var ErrEncoding = errors.New("futures: encoding error")
 
 // errGoexit is the error of a future whose function called runtime.Goexit,

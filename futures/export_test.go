@@ -1,5 +1,11 @@
 package futures
 
+import (
+	"bufio"
+	"bytes"
+	"io"
+)
+
 // WorkerEnv is the variable that marks worker processes.
 const WorkerEnv = workerEnv
 
@@ -25,4 +31,49 @@ func Waiters[T any](f *Future[T]) int {
 	f.c.mu.Lock()
 	defer f.c.mu.Unlock()
 	return len(f.c.waiters)
+}
+
+// MaxFrame is the most an argument or result may take, in bytes.
+const MaxFrame = maxFrame
+
+// Reply kinds.
+const (
+	ReplyHello = replyHello
+	ReplyValue = replyValue
+)
+
+// Serve is the worker's side of the protocol, reading requests from r and
+// writing replies to w.
+func Serve(r io.Reader, w io.Writer) error { return serve(r, w) }
+
+// RequestFrame returns the frame that asks for a call of name with the
+// JSON argument arg.
+func RequestFrame(name string, arg []byte) []byte {
+	b, err := appendRequest(nil, name, arg)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// ReplyFrame returns the frame of a reply.
+func ReplyFrame(kind byte, payload []byte) []byte {
+	var buf bytes.Buffer
+	bw := bufio.NewWriter(&buf)
+	if _, err := writeReply(bw, nil, kind, payload); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}
+
+// ReadReply reads a reply frame from r as the pool does.
+func ReadReply(r *bufio.Reader) (kind byte, payload []byte, err error) {
+	var buf []byte
+	return readReply(r, &buf)
+}
+
+// IsMalformed reports whether err says that a frame failed its checks.
+func IsMalformed(err error) bool {
+	_, ok := isMalformed(err)
+	return ok
 }

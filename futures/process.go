@@ -20,15 +20,17 @@ import (
 // it runs a call (it exits, crashes or is killed) fails that call with an
 // error matching ErrBrokenWorker, is reaped, and is replaced by a new
 // process when its slot takes the next call; other calls are not affected.
-// A worker that died while idle is noticed when the next call is written
-// to it, and that call goes to a new worker instead of failing.
-// Shutdown closes each worker's connection, upon which the worker exits, and
-// reaps it.
+// A worker that writes into its reply pipe something that is not a reply is
+// killed, and its call fails the same way. A worker that died while idle is
+// noticed when the next call is written to it, and that call goes to a new
+// worker instead of failing. Shutdown closes each worker's connection, upon
+// which the worker exits, and reaps it.
 //
-// The pipes to the workers are passed as extra file descriptors, which
-// requires a Unix-like system. The zero ProcessPoolExecutor is ready to use,
-// with runtime.NumCPU() workers. Its methods may be called from any
-// goroutine. A ProcessPoolExecutor must not be copied after first use.
+// An argument or result travels as JSON of at most 256 MiB. The pipes to
+// the workers are passed as extra file descriptors, which requires a
+// Unix-like system. The zero ProcessPoolExecutor is ready to use, with
+// runtime.NumCPU() workers. Its methods may be called from any goroutine. A
+// ProcessPoolExecutor must not be copied after first use.
 type ProcessPoolExecutor struct {
 	_    noCopy
 	pool pool[remoteJob]
@@ -48,14 +50,16 @@ func NewProcessPool(maxWorkers int) *ProcessPoolExecutor {
 //
 // The future's Result returns the function's results, or one of these
 // errors:
-//   - one matching ErrEncoding, if arg cannot be encoded (arg is encoded on
-//     the calling goroutine, and Call returns the future already failed),
-//     or if the result cannot be encoded or decoded;
+//   - one matching ErrEncoding, if arg cannot be encoded or its JSON is
+//     larger than 256 MiB (arg is encoded on the calling goroutine, and Call
+//     returns the future already failed), or if the result cannot be
+//     encoded, decoded or sent;
 //   - one with the text of the error fn returned (its type and identity
 //     stay in the worker);
 //   - a *PanicError whose Value is the panic value's text, if fn panicked
 //     (the worker lives on);
-//   - one matching ErrBrokenWorker, if the worker died during the call;
+//   - one matching ErrBrokenWorker, if the worker died during the call, or
+//     broke the protocol and was killed;
 //   - one matching ErrNotRegistered, if the worker has no function of that
 //     name (see Register);
 //   - ErrShutdown, if p is shut down, without running anything.
@@ -72,8 +76,8 @@ func Call[A, R any](p *ProcessPoolExecutor, fn Func[A, R], arg A) *Future[R] {
 	f := new(Future[R])
 	f.c.owned = true
 	b, err := json.Marshal(arg)
-	if err == nil && 2+len(fn.name)+len(b) > maxFrame {
-		err = errFrameTooLarge
+	if n := 2 + len(fn.name) + len(b); err == nil && n > maxFrame {
+		err = tooLarge(n)
 	}
 	if err != nil {
 		f.fail(fmt.Errorf("%w: %s: argument: %w", ErrEncoding, fn.name, err))
@@ -142,7 +146,13 @@ func runOn(w *worker, j remoteJob, s releaser) *worker {
 				return nil
 			}
 		}
-		err := writeRequest(w.w, name, arg)
+		err := w.writeRequest(name, arg)
+		if errors.Is(err, ErrEncoding) {
+			// Nothing was written. (Call has checked the size already.)
+			s.release()
+			j.fail(err)
+			return w
+		}
 		if err != nil && attempt == 0 {
 			// The worker died while idle, before it could read the
 			// request: the call is not lost, so it goes to a new worker.
@@ -153,10 +163,10 @@ func runOn(w *worker, j remoteJob, s releaser) *worker {
 		var kind byte
 		var payload []byte
 		if err == nil {
-			kind, payload, err = readReply(w.r, &w.buf)
+			kind, payload, err = w.readReply()
 		}
 		if err != nil {
-			err = fmt.Errorf("%w: pid %d: %s", ErrBrokenWorker, w.pid(), w.kill())
+			err = w.broken(err)
 			s.release()
 			j.fail(err)
 			return nil

@@ -63,12 +63,13 @@ func ServeIfWorker() {
 // serve answers the requests read from r on w, one at a time, until r ends.
 func serve(r io.Reader, w io.Writer) error {
 	br, bw := bufio.NewReader(r), bufio.NewWriter(w)
-	if err := writeReply(bw, replyHello, nil); err != nil {
+	out, err := writeReply(bw, nil, replyHello, nil)
+	if err != nil {
 		return err
 	}
-	var buf []byte
+	var in []byte
 	for {
-		name, arg, err := readRequest(br, &buf)
+		name, arg, err := readRequest(br, &in)
 		if err == io.EOF {
 			return nil
 		}
@@ -79,12 +80,15 @@ func serve(r io.Reader, w io.Writer) error {
 		if fn := lookup(name); fn != nil {
 			kind, payload = fn(arg)
 		}
-		err = writeReply(bw, kind, payload)
-		if err == errFrameTooLarge {
-			err = writeReply(bw, replyEncoding, []byte("result: "+err.Error()))
+		out, err = writeReply(bw, out, kind, payload)
+		if n := len(payload); err != nil && n+1 > maxFrame {
+			out, err = writeReply(bw, out, replyEncoding, []byte("result: "+tooLarge(n).Error()))
 		}
 		if err != nil {
 			return fmt.Errorf("write reply: %w", err)
+		}
+		if cap(out) > 64<<10 {
+			out = nil // do not keep a large result's buffer for good
 		}
 	}
 }

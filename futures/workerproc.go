@@ -17,9 +17,9 @@ type worker struct {
 	cmd   *exec.Cmd
 	req   *os.File // requests; closing it tells the worker to exit
 	reply *os.File
-	w     *bufio.Writer
-	r     *bufio.Reader
-	buf   []byte // reply frames
+	r     *bufio.Reader // reply frames, from reply
+	in    []byte        // the last reply frame
+	out   []byte        // the last request frame
 }
 
 var executable = sync.OnceValues(os.Executable)
@@ -57,9 +57,8 @@ func startWorker() (*worker, error) {
 		replyR.Close()
 		return nil, fmt.Errorf("futures: start worker process: %w", err)
 	}
-	w := &worker{cmd: cmd, req: reqW, reply: replyR,
-		w: bufio.NewWriter(reqW), r: bufio.NewReader(replyR)}
-	if kind, _, err := readReply(w.r, &w.buf); err != nil || kind != replyHello {
+	w := &worker{cmd: cmd, req: reqW, reply: replyR, r: bufio.NewReader(replyR)}
+	if kind, _, err := readReply(w.r, &w.in); err != nil || kind != replyHello {
 		return nil, fmt.Errorf("%w: pid %d ended before serving calls (%s); is futures.ServeIfWorker the first call in main and TestMain?",
 			ErrBrokenWorker, w.pid(), w.kill())
 	}
@@ -67,6 +66,41 @@ func startWorker() (*worker, error) {
 }
 
 func (w *worker) pid() int { return w.cmd.Process.Pid }
+
+// writeRequest writes the request for a call of name with arg.
+func (w *worker) writeRequest(name string, arg []byte) error {
+	b, err := appendRequest(w.out, name, arg)
+	if cap(b) <= 64<<10 {
+		w.out = b // keep a small buffer for the next request, not a large one
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: argument: %w", ErrEncoding, name, err)
+	}
+	_, err = w.req.Write(b)
+	return err
+}
+
+// readReply reads the worker's reply to the request sent last. The payload
+// is valid until the next read.
+func (w *worker) readReply() (kind byte, payload []byte, err error) {
+	kind, payload, err = readReply(w.r, &w.in)
+	if cap(w.in) > 64<<10 {
+		w.in = nil // the payload stays valid; the next reply gets a new buffer
+	}
+	return kind, payload, err
+}
+
+// broken kills the worker, if it still runs, and returns the error of the
+// call it failed, which err, from reading its reply or writing the request,
+// caused.
+func (w *worker) broken(err error) error {
+	status := w.kill()
+	if what, ok := isMalformed(err); ok {
+		return fmt.Errorf("%w: pid %d: reply pipe carried a malformed frame (%s); the pool killed it: %s",
+			ErrBrokenWorker, w.pid(), what, status)
+	}
+	return fmt.Errorf("%w: pid %d: %s", ErrBrokenWorker, w.pid(), status)
+}
 
 // kill ends a broken worker, if it still runs, reaps it and returns how it
 // ended, such as "exit status 3" or "signal: killed". A worker that exited

@@ -1,0 +1,155 @@
+//go:build unix
+
+package futures_test
+
+// Faults from outside the pool's control: junk written into a worker's
+// pipes.
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/goasyncio/asyncio/futures"
+)
+
+var junk = futures.Register("test.junk", writeJunk)
+
+// hangLimit bounds the waits for what used to hang: far longer than any of
+// them takes when it works, so reaching it means a hang, not slowness.
+const hangLimit = time.Minute
+
+// writeJunk writes s into the worker's reply pipe, as a stray write from a
+// function or a library would, and returns normally.
+func writeJunk(s string) (int, error) {
+	_, err := syscall.Write(4, []byte(s))
+	return len(s), err
+}
+
+// processState returns the state of process pid, as the third field of
+// /proc/PID/stat gives it ("R", "S", "Z", ...), and its number of threads,
+// or "" if there is no such process. Without /proc it returns "?" and 0 for
+// a process that exists.
+func processState(pid int) (state string, threads int) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err == nil {
+		// Fields 3 and 20; the command name before them, in parentheses,
+		// may hold spaces.
+		if i := strings.LastIndexByte(string(b), ')'); i >= 0 {
+			if f := strings.Fields(string(b[i+1:])); len(f) > 17 {
+				threads, _ = strconv.Atoi(f[17])
+				return f[0], threads
+			}
+		}
+		return "?", 0
+	}
+	if syscall.Kill(pid, 0) == syscall.ESRCH {
+		return "", 0
+	}
+	return "?", 0
+}
+
+// isDead reports whether process pid is dead: reaped, or a zombie with no
+// thread left that could still hold its files.
+func isDead(pid int) bool {
+	s, threads := processState(pid)
+	return s == "" || s == "Z" && threads <= 1
+}
+
+// waitDead polls until process pid is dead, and reports whether it died
+// within d. It polls because a process that is not the test's child
+// announces its death to no one here.
+func waitDead(t *testing.T, pid int, d time.Duration) bool {
+	t.Helper()
+	for deadline := time.Now().Add(d); !isDead(pid); {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+// killLater kills process pid when the test ends, in case a failure left it
+// running.
+func killLater(t *testing.T, pid int) {
+	t.Cleanup(func() {
+		if !isDead(pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+}
+
+// openFDs returns how many file descriptors the test process has open, or
+// -1 if it cannot tell.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	// Creating a pipe sets up the runtime's poller once and for all, so
+	// that its descriptors do not count as leaked by the first test.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	w.Close()
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(es)
+}
+
+func checkFDs(t *testing.T, before int) {
+	t.Helper()
+	if after := openFDs(t); after != before {
+		t.Errorf("%d file descriptors open after the test, %d before", after, before)
+	}
+}
+
+func TestJunkOnReplyPipe(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, tc := range []struct {
+		name, junk string
+	}{
+		// Read as a frame length, "hell" is 1.75 GB.
+		{"HugeLength", "hello, world\n"},
+		// A well-formed frame of the unchecked format, of unknown kind 7,
+		// after which the real reply would answer the next call.
+		{"ShortFrame", "\x00\x00\x00\x01\x07"},
+		{"OneByte", "x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fds := openFDs(t)
+			p := futures.NewProcessPool(1)
+			pid := callOK(t, p, getpid, struct{}{})
+			killLater(t, pid) // unblocks a stuck pool
+			_, err := futures.Call(p, junk, tc.junk).ResultTimeout(hangLimit)
+			if errors.Is(err, futures.ErrTimeout) {
+				t.Fatalf("the call still runs %v after junk on its reply pipe", hangLimit)
+			}
+			if !errors.Is(err, futures.ErrBrokenWorker) || !strings.Contains(err.Error(), "reply pipe carried a malformed frame") {
+				t.Errorf("error %v, want ErrBrokenWorker about a malformed frame", err)
+			}
+			if !waitDead(t, pid, hangLimit) {
+				t.Errorf("the worker %d that sent junk still runs", pid)
+			}
+			next, err := futures.Call(p, getpid, struct{}{}).ResultTimeout(hangLimit)
+			if err != nil || next == pid {
+				t.Errorf("the call after the junk: pid %d, %v; want a new worker", next, err)
+			}
+			if v, err := futures.Call(p, square, 5).ResultTimeout(hangLimit); v != 25 || err != nil {
+				t.Errorf("square(5) = %d, %v after the junk", v, err)
+			}
+			p.Shutdown(true)
+			if fds >= 0 {
+				checkFDs(t, fds)
+			}
+		})
+	}
+}
