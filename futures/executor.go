@@ -101,7 +101,7 @@ type thunk[T any] struct {
 	fn func() (T, error)
 }
 
-func (t *thunk[T]) start() bool { return t.f.c.start("start") }
+func (t *thunk[T]) claim() bool { return t.f.c.start("start") }
 func (t *thunk[T]) cancel()     { t.f.Cancel() }
 
 // run calls the function, releases s and finishes the future with the

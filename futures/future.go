@@ -362,6 +362,20 @@ func (c *core) start(op string) bool {
 	panic("futures: " + op + " on a " + c.state.String() + " Future")
 }
 
+// startIf calls try if c is pending, and moves c to Running if try reports
+// true; it returns c's state afterwards, Cancelled if c was cancelled, in
+// which case try is not called. try runs with c's mutex held, so that no
+// Cancel comes between what it does and the change of state; it must be
+// quick and must not block, since every method of the future waits for it.
+func (c *core) startIf(try func() bool) State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == Pending && try() {
+		c.state = Running
+	}
+	return c.state
+}
+
 // addWaiter arranges for c to be sent on ch once c is done, at once if it is
 // done already. The sender never blocks: whoever registers ch gives it room
 // for one value from each future it is registered with.

@@ -5,18 +5,22 @@ package futures
 // to max slots; a slot is a goroutine that runs one job at a time (in
 // process, or in the worker process it owns). Invariants, under mu:
 //
-//   - A queued job's future is Pending or Cancelled; it becomes Running
-//     only when it is handed to a slot, under mu, so State shows Running
-//     exactly for the work that has a slot.
+//   - A queued job's future is Pending or Cancelled. A slot claims a job
+//     under mu; a task's future becomes Running then, so State shows
+//     Running exactly for the work that has a slot. A remote call's future
+//     stays Pending until the slot has sent its request to a worker process
+//     (see worker.send), and may be cancelled until then.
 //   - Slots are started lazily, one per put that finds no idle slot, up
 //     to max; they exit only once the pool is closed and the queue is empty.
 //   - If the queue holds a job, no slot is idle: put queues only when every
 //     slot is busy, and a slot parks only when the queue is empty.
 //   - A slot is released, taking the next queued job or parking, before the
 //     future of the job it ran is completed; so once a future is done, its
-//     worker is free for the next Submit.
+//     worker is free for the next Submit. (Not so for a remote call
+//     cancelled after its slot claimed it: Cancel completes the future, and
+//     the slot notices when it comes to send the request.)
 //
-// Handing a job to an idle slot, or starting a slot for it, marks the future
+// Handing a task to an idle slot, or starting a slot for it, marks the future
 // running before put returns, so Submit's caller sees "running" at once when
 // a worker is free, as Python's executor shows. The rejected alternative, a
 // shared channel that workers receive from, leaves the future pending until
@@ -26,9 +30,10 @@ import "sync"
 
 // A job is one unit of work on a pool.
 type job interface {
-	// start marks the job's future running and reports true, or reports
-	// false if it was cancelled while queued; then the job is dropped.
-	start() bool
+	// claim is called, under the pool's mutex, when a slot takes the job.
+	// It reports false if the job was cancelled while queued; then the job
+	// is dropped. A task's claim marks its future running.
+	claim() bool
 	// cancel cancels the job's pending future.
 	cancel()
 }
@@ -45,8 +50,8 @@ type pool[J job] struct {
 
 // put gives j to the pool. It hands j to an idle slot, or reports
 // newSlot = true when the caller must start a slot goroutine with j as its
-// first job, or queues j. In the first two cases j's future is running when
-// put returns. It fails with ErrShutdown once the pool is closed. max is the
+// first job, or queues j. In the first two cases j is claimed when put
+// returns. It fails with ErrShutdown once the pool is closed. max is the
 // slot limit used if none was set.
 func (p *pool[J]) put(j J, max func() int) (newSlot bool, err error) {
 	p.mu.Lock()
@@ -58,7 +63,7 @@ func (p *pool[J]) put(j J, max func() int) (newSlot bool, err error) {
 		ch := p.idle[n-1] // the most recently parked slot: its stack is warm
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
-		j.start()
+		j.claim()
 		ch <- j // buffered and empty: does not block
 		return false, nil
 	}
@@ -68,7 +73,7 @@ func (p *pool[J]) put(j J, max func() int) (newSlot bool, err error) {
 	if p.live < p.max {
 		p.live++
 		p.slots.Add(1)
-		j.start()
+		j.claim()
 		return true, nil
 	}
 	p.queue.push(j)
@@ -94,7 +99,7 @@ func (p *pool[J]) newSlot() *slot[J] {
 // release tells the pool that the slot's current function has returned. It
 // is called before the function's future is completed, so that whoever sees
 // the future done also finds the slot free: either the slot has claimed the
-// oldest queued job that is not cancelled (now running), or it is parked as
+// oldest queued job that is not cancelled, or it is parked as
 // idle for put to hand the next job to, or, the pool being closed and the
 // queue empty, it is to exit.
 func (s *slot[J]) release() {
@@ -107,7 +112,7 @@ func (s *slot[J]) release() {
 		if !ok {
 			break
 		}
-		if j.start() {
+		if j.claim() {
 			s.next, s.ok, s.parked = j, true, false
 			return
 		}

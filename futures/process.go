@@ -45,8 +45,11 @@ func NewProcessPool(maxWorkers int) *ProcessPoolExecutor {
 }
 
 // Call schedules fn(arg) to run in one of p's worker processes and returns
-// a future for its results. As with Submit, the future is running when Call
-// returns if a worker slot is free, and pending in p's queue otherwise.
+// a future for its results. The future is pending while the call waits in
+// p's queue or for a worker to start, and until its request has been
+// written to the worker; then it is running, and the call stays with that
+// worker: if the worker dies, the call fails rather than run elsewhere. So
+// Cancel succeeds until a worker has the call, and no call runs twice.
 //
 // The future's Result returns the function's results, or one of these
 // errors:
@@ -109,9 +112,10 @@ func (p *ProcessPoolExecutor) Shutdown(wait bool) {
 
 // ShutdownNow stops the pool as Shutdown(false) does, and also cancels the
 // calls still queued: those futures end cancelled, and their done callbacks
-// run on the calling goroutine before ShutdownNow returns. Running calls
-// are not interrupted; call Shutdown(true) afterwards to wait for them and
-// for the workers to be reaped.
+// run on the calling goroutine before ShutdownNow returns. Calls that a
+// worker slot has taken run, even one still pending while its worker
+// starts, and running calls are not interrupted; call Shutdown(true)
+// afterwards to wait for them and for the workers to be reaped.
 func (p *ProcessPoolExecutor) ShutdownNow() {
 	p.pool.shutdown(true, false)
 }
@@ -133,8 +137,8 @@ func (p *ProcessPoolExecutor) work(j remoteJob) {
 }
 
 // runOn runs j on the worker w, starting one if w is nil, releases s when
-// the call is over, and returns the worker for the next call: w, or nil if
-// it died.
+// the call is over, and returns the worker for the next call, nil if it
+// died.
 func runOn(w *worker, j remoteJob, s releaser) *worker {
 	name, arg := j.request()
 	for attempt := 0; ; attempt++ {
@@ -146,23 +150,33 @@ func runOn(w *worker, j remoteJob, s releaser) *worker {
 				return nil
 			}
 		}
-		err := w.writeRequest(name, arg)
-		if errors.Is(err, ErrEncoding) {
+		state, partial, err := w.send(name, arg, j)
+		switch {
+		case errors.Is(err, ErrEncoding):
 			// Nothing was written. (Call has checked the size already.)
 			s.release()
 			j.fail(err)
 			return w
-		}
-		if err != nil && attempt == 0 {
-			// The worker died while idle, before it could read the
-			// request: the call is not lost, so it goes to a new worker.
+		case state == Cancelled && partial:
+			// The worker holds part of the request, and cannot be told
+			// to drop it.
+			w.kill()
+			s.release()
+			return nil
+		case state == Cancelled:
+			s.release()
+			return w
+		case state == Pending && attempt == 0:
+			// The worker died while idle, before it had the whole
+			// request: the call has not started, and goes to a new
+			// worker.
 			w.kill()
 			w = nil
 			continue
 		}
 		var kind byte
 		var payload []byte
-		if err == nil {
+		if state == Running {
 			kind, payload, err = w.readReply()
 		}
 		if err != nil {
@@ -177,10 +191,13 @@ func runOn(w *worker, j remoteJob, s releaser) *worker {
 	}
 }
 
-// A remoteJob is a call to run in a worker process.
+// A remoteJob is a call to run in a worker process. Unlike a task it stays
+// pending when a slot claims it, until its request is sent.
 type remoteJob interface {
 	job
 	request() (name string, arg []byte)
+	// startIf is core.startIf on the call's future.
+	startIf(try func() bool) State
 	// deliver finishes the future with the worker's reply, whose payload
 	// is valid only during the call.
 	deliver(kind byte, payload []byte)
@@ -193,7 +210,8 @@ type remoteCall[R any] struct {
 	arg  []byte
 }
 
-func (c *remoteCall[R]) start() bool                        { return c.f.c.start("start") }
+func (c *remoteCall[R]) claim() bool                        { return !c.f.Cancelled() }
+func (c *remoteCall[R]) startIf(try func() bool) State      { return c.f.c.startIf(try) }
 func (c *remoteCall[R]) cancel()                            { c.f.Cancel() }
 func (c *remoteCall[R]) request() (name string, arg []byte) { return c.name, c.arg }
 func (c *remoteCall[R]) fail(err error)                     { c.f.fail(err) }

@@ -2,8 +2,8 @@
 
 package futures_test
 
-// Faults from outside the pool's control: junk written into a worker's
-// pipes.
+// Faults from outside the pool's control: a worker stopped or killed while
+// its call is being sent, and junk written into its pipes.
 
 import (
 	"errors"
@@ -19,7 +19,10 @@ import (
 	"github.com/goasyncio/asyncio/futures"
 )
 
-var junk = futures.Register("test.junk", writeJunk)
+var (
+	length = futures.Register("test.len", func(s string) (int, error) { return len(s), nil })
+	junk   = futures.Register("test.junk", writeJunk)
+)
 
 // hangLimit bounds the waits for what used to hang: far longer than any of
 // them takes when it works, so reaching it means a hang, not slowness.
@@ -109,6 +112,33 @@ func checkFDs(t *testing.T, before int) {
 	t.Helper()
 	if after := openFDs(t); after != before {
 		t.Errorf("%d file descriptors open after the test, %d before", after, before)
+	}
+}
+
+func TestCallPendingUntilSent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := futures.NewProcessPool(1)
+	defer p.Shutdown(true)
+	pid := callOK(t, p, getpid, struct{}{})
+	// A stopped worker reads nothing, so a request larger than a pipe
+	// holds cannot be written to it.
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL) // before Shutdown, if the test fails
+	arg := strings.Repeat("x", 1<<20)
+	f := futures.Call(p, length, arg)
+	if s := f.State(); s != futures.Pending {
+		t.Errorf("the call is %v while its request cannot be written; want pending", s)
+	}
+	// The worker dies before it had the request: the call has not run and
+	// goes to a new worker.
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.ResultTimeout(hangLimit)
+	if n != len(arg) || err != nil {
+		t.Errorf("call after its worker died unsent: %d, %v; want %d from a new worker", n, err, len(arg))
 	}
 }
 

@@ -30,7 +30,6 @@ var (
 	fail   = futures.Register("test.fail", func(msg string) (int, error) { return 0, errors.New(msg) })
 	boom   = futures.Register("test.panic", func(msg string) (int, error) { panic(msg) })
 	exit   = futures.Register("test.exit", func(code int) (int, error) { os.Exit(code); return 0, nil })
-	nap    = futures.Register("test.sleep", func(d time.Duration) (int, error) { time.Sleep(d); return 0, nil })
 	nan    = futures.Register("test.nan", func(struct{}) (float64, error) { return math.NaN(), nil })
 	chans  = futures.Register("test.chan", func(chan int) (int, error) { return 0, nil })
 	block  = futures.Register("test.block", blockOnFifo)
@@ -66,13 +65,21 @@ func newFifo(t *testing.T) fifo {
 	return fifo(path)
 }
 
-// release lets the call blocked on the fifo return.
-func (f fifo) release(t *testing.T) {
-	w, err := os.OpenFile(string(f), os.O_WRONLY, 0)
+// enter waits until the worker runs the call blocked on the fifo, and
+// returns the writer whose Close lets the call return.
+func (f fifo) enter(t *testing.T) *os.File {
+	t.Helper()
+	w, err := os.OpenFile(string(f), os.O_WRONLY, 0) // waits for the reader
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
+	return w
+}
+
+// release lets the call blocked on the fifo return.
+func (f fifo) release(t *testing.T) {
+	t.Helper()
+	f.enter(t).Close()
 }
 
 type point struct {
@@ -120,10 +127,11 @@ func TestCallStates(t *testing.T) {
 	gate := newFifo(t)
 	running := futures.Call(p, block, string(gate))
 	queued := futures.Call(p, square, 3)
+	release := gate.enter(t)
 	if running.State() != futures.Running || queued.State() != futures.Pending {
-		t.Errorf("states %v, %v; want running, pending", running.State(), queued.State())
+		t.Errorf("states %v, %v while the worker runs the first call; want running, pending", running.State(), queued.State())
 	}
-	gate.release(t)
+	release.Close()
 	if _, err := running.Result(); err != nil || running.State() != futures.Finished {
 		t.Errorf("running call: %v, %v", err, running.State())
 	}
@@ -201,9 +209,15 @@ func TestWorkerDeathFailsOnlyItsCall(t *testing.T) {
 			return futures.Call(p, exit, 3)
 		}, "exit status 3"},
 		{"SIGKILL", func(t *testing.T, p *futures.ProcessPoolExecutor, pid int) *futures.Future[int] {
-			f := futures.Call(p, nap, time.Hour)
+			// Kill the worker once it runs the call, not merely once the
+			// call is handed to its slot: then the call must fail, not
+			// move to another worker.
+			gate := newFifo(t)
+			f := futures.Call(p, block, string(gate))
+			release := gate.enter(t)
+			t.Cleanup(func() { release.Close() })
 			if f.State() != futures.Running {
-				t.Fatalf("the call is %v, want running", f.State())
+				t.Fatalf("the call is %v while the worker runs it, want running", f.State())
 			}
 			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 				t.Fatal(err)

@@ -5,21 +5,24 @@ package futures
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"sync"
+	"syscall"
 )
 
 // A worker is the pool's side of a worker process.
 type worker struct {
-	cmd   *exec.Cmd
-	req   *os.File // requests; closing it tells the worker to exit
-	reply *os.File
-	r     *bufio.Reader // reply frames, from reply
-	in    []byte        // the last reply frame
-	out   []byte        // the last request frame
+	cmd     *exec.Cmd
+	req     *os.File        // requests; closing it tells the worker to exit
+	reqConn syscall.RawConn // req's, for writes that do not wait
+	reply   *os.File
+	r       *bufio.Reader // reply frames, from reply
+	in      []byte        // the last reply frame
+	out     []byte        // the last request frame
 }
 
 var executable = sync.OnceValues(os.Executable)
@@ -57,7 +60,13 @@ func startWorker() (*worker, error) {
 		replyR.Close()
 		return nil, fmt.Errorf("futures: start worker process: %w", err)
 	}
-	w := &worker{cmd: cmd, req: reqW, reply: replyR, r: bufio.NewReader(replyR)}
+	reqConn, err := reqW.SyscallConn()
+	if err != nil {
+		reqW.Close()
+		replyR.Close()
+		return nil, fmt.Errorf("futures: start worker process: %w", err)
+	}
+	w := &worker{cmd: cmd, req: reqW, reqConn: reqConn, reply: replyR, r: bufio.NewReader(replyR)}
 	if kind, _, err := readReply(w.r, &w.in); err != nil || kind != replyHello {
 		return nil, fmt.Errorf("%w: pid %d ended before serving calls (%s); is futures.ServeIfWorker the first call in main and TestMain?",
 			ErrBrokenWorker, w.pid(), w.kill())
@@ -67,17 +76,47 @@ func startWorker() (*worker, error) {
 
 func (w *worker) pid() int { return w.cmd.Process.Pid }
 
-// writeRequest writes the request for a call of name with arg.
-func (w *worker) writeRequest(name string, arg []byte) error {
+// send writes the request for the call j, of name with arg, and marks j's
+// future running with the write that completes it: each write is one
+// attempt that does not block, made with the future's mutex held (see
+// core.startIf), so that Cancel cannot come between the last byte and the
+// change of state. A worker acts on a request only once it has all of it.
+// So if j is running, the worker has the whole request, and should it
+// die, the call fails; if j is still pending, the worker died before it had
+// the whole request (err says how), and the call may go to another worker.
+// If j was cancelled, partial reports whether the worker holds part of the
+// request, after which it cannot serve again.
+//
+// The rejected alternatives: marking the future running before the write
+// reports running for a call that may still move to a new worker; marking
+// it after the write lets a Cancel in between report cancelled for a call
+// that the worker runs; and withholding the last byte until the future is
+// marked makes the worker wake twice, which costs a small call half its
+// time again.
+func (w *worker) send(name string, arg []byte, j remoteJob) (state State, partial bool, err error) {
 	b, err := appendRequest(w.out, name, arg)
 	if cap(b) <= 64<<10 {
 		w.out = b // keep a small buffer for the next request, not a large one
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %s: argument: %w", ErrEncoding, name, err)
+		return Pending, false, fmt.Errorf("%w: %s: argument: %w", ErrEncoding, name, err)
 	}
-	_, err = w.req.Write(b)
-	return err
+	var fd uintptr
+	off := 0
+	try := func() bool {
+		var n int
+		n, err = writeNow(fd, b[off:])
+		off += n
+		return off == len(b)
+	}
+	// Write calls its function again, once the pipe has room, as long as
+	// it returns false.
+	werr := w.reqConn.Write(func(f uintptr) bool {
+		fd = f
+		state = j.startIf(try)
+		return state != Pending || err != nil
+	})
+	return state, off > 0, cmp.Or(err, werr)
 }
 
 // readReply reads the worker's reply to the request sent last. The payload
