@@ -20,11 +20,13 @@ import (
 // it runs a call (it exits, crashes or is killed) fails that call with an
 // error matching ErrBrokenWorker, is reaped, and is replaced by a new
 // process when its slot takes the next call; other calls are not affected.
-// A worker that writes into its reply pipe something that is not a reply is
-// killed, and its call fails the same way. A worker that died while idle is
-// noticed when the next call is written to it, and that call goes to a new
-// worker instead of failing. Shutdown closes each worker's connection, upon
-// which the worker exits, and reaps it.
+// The pool learns of the death from the process itself, even if a process
+// that the worker started holds on to its pipes. A worker that writes into
+// its reply pipe something that is not a reply is killed, and its call
+// fails the same way. A worker that died while idle is noticed before or
+// while the next call is written to it, and that call goes to a new worker
+// instead of failing. Shutdown closes each worker's connection, upon which
+// the worker exits, and reaps it.
 //
 // An argument or result travels as JSON of at most 256 MiB. The pipes to
 // the workers are passed as extra file descriptors, which requires a
@@ -136,12 +138,16 @@ func (p *ProcessPoolExecutor) work(j remoteJob) {
 	}
 }
 
-// runOn runs j on the worker w, starting one if w is nil, releases s when
-// the call is over, and returns the worker for the next call, nil if it
-// died.
+// runOn runs j on the worker w, starting one if w is nil or dead, releases
+// s when the call is over, and returns the worker for the next call, nil
+// if it died.
 func runOn(w *worker, j remoteJob, s releaser) *worker {
 	name, arg := j.request()
 	for attempt := 0; ; attempt++ {
+		if w != nil && w.hasExited() {
+			w.kill() // it died while idle; reap it
+			w = nil
+		}
 		if w == nil {
 			var err error
 			if w, err = startWorker(); err != nil {

@@ -3,11 +3,14 @@
 package futures_test
 
 // Faults from outside the pool's control: a worker stopped or killed while
-// its call is being sent, and junk written into its pipes.
+// its call is being sent, processes that inherit a worker's pipes, and junk
+// written into them.
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,13 +23,48 @@ import (
 )
 
 var (
-	length = futures.Register("test.len", func(s string) (int, error) { return len(s), nil })
-	junk   = futures.Register("test.junk", writeJunk)
+	length  = futures.Register("test.len", func(s string) (int, error) { return len(s), nil })
+	sleeper = futures.Register("test.sleeper", startSleeper)
+	junk    = futures.Register("test.junk", writeJunk)
 )
 
 // hangLimit bounds the waits for what used to hang: far longer than any of
 // them takes when it works, so reaching it means a hang, not slowness.
 const hangLimit = time.Minute
+
+// A sleeperArg tells startSleeper where to report, and whether to give the
+// worker's pipes to its child on purpose.
+type sleeperArg struct {
+	Fifo      string
+	PassPipes bool
+}
+
+// startSleeper starts `sleep 3600` as a child of the worker, writes its pid
+// to the fifo and blocks until the worker is killed.
+func startSleeper(a sleeperArg) (int, error) {
+	cmd := exec.Command("sleep", "3600")
+	if a.PassPipes {
+		// Duplicates, so that no *os.File in this process owns the pool's
+		// descriptors and closes them when collected.
+		for _, fd := range []int{3, 4} {
+			dup, err := syscall.Dup(fd)
+			if err != nil {
+				return 0, err
+			}
+			cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(dup), "pool pipe"))
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	f, err := os.OpenFile(a.Fifo, os.O_WRONLY, 0)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintln(f, cmd.Process.Pid)
+	f.Close()
+	select {}
+}
 
 // writeJunk writes s into the worker's reply pipe, as a stray write from a
 // function or a library would, and returns normally.
@@ -140,6 +178,66 @@ func TestCallPendingUntilSent(t *testing.T) {
 	if n != len(arg) || err != nil {
 		t.Errorf("call after its worker died unsent: %d, %v; want %d from a new worker", n, err, len(arg))
 	}
+}
+
+func TestWorkerDeathWithGrandchildHoldingPipes(t *testing.T) {
+	if _, err := exec.LookPath("sleep"); err != nil {
+		t.Skip(err)
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, tc := range []struct {
+		name      string
+		passPipes bool
+	}{
+		{"Inherited", false}, // an ordinary child: it must not get them
+		{"Passed", true},     // handed over on purpose: the pool must cope
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fds := openFDs(t)
+			p := futures.NewProcessPool(1)
+			t.Cleanup(func() {
+				p.Shutdown(true)
+				if fds >= 0 {
+					checkFDs(t, fds)
+				}
+			})
+			pid := callOK(t, p, getpid, struct{}{})
+			gate := newFifo(t)
+			f := futures.Call(p, sleeper, sleeperArg{string(gate), tc.passPipes})
+			child := readPid(t, gate)
+			killLater(t, child) // runs before p.Shutdown: it unblocks a stuck pool
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed := time.Now()
+			_, err := f.ResultTimeout(hangLimit)
+			if errors.Is(err, futures.ErrTimeout) {
+				t.Fatalf("the call still runs %v after its worker was killed, while the worker's child %d lives", hangLimit, child)
+			}
+			t.Logf("worker killed to error: %v", time.Since(killed))
+			if !errors.Is(err, futures.ErrBrokenWorker) || !strings.Contains(err.Error(), "signal: killed") {
+				t.Errorf("error %v, want ErrBrokenWorker with the signal", err)
+			}
+			if next := callOK(t, p, getpid, struct{}{}); next == pid {
+				t.Errorf("the next call ran on the killed worker %d", pid)
+			}
+		})
+	}
+}
+
+// readPid reads the pid that startSleeper writes to the fifo.
+func readPid(t *testing.T, gate fifo) int {
+	t.Helper()
+	f, err := os.Open(string(gate)) // waits for the writer
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var pid int
+	if _, err := fmt.Fscan(f, &pid); err != nil {
+		t.Fatalf("reading the child's pid: %v", err)
+	}
+	return pid
 }
 
 func TestJunkOnReplyPipe(t *testing.T) {

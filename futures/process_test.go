@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -355,21 +354,9 @@ func TestWorkerKilledWhileIdleIsReplacedQuietly(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the worker is dead, a zombie that the pool has not reaped
-	// yet, with no thread left that could hold its end of the pipe. Nothing
-	// announces that, so poll /proc/PID/stat: state (field 3) and number of
-	// threads (field 20).
-	stat := "/proc/" + strconv.Itoa(pid) + "/stat"
-	for {
-		b, err := os.ReadFile(stat)
-		if err != nil {
-			t.Skipf("cannot see the worker's state: %v", err)
-		}
-		if f := strings.Fields(string(b)); len(f) > 19 && f[2] == "Z" && f[19] == "1" {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// Wait until the worker is dead, with no thread left that could hold
+	// its end of the pipe: reaped already, or a zombie of one thread.
+	waitDead(t, pid, time.Minute)
 	if next := callOK(t, p, getpid, struct{}{}); next == pid {
 		t.Errorf("the call ran on the dead worker %d", pid)
 	}

@@ -51,9 +51,8 @@ func ServeIfWorker() {
 		return
 	}
 	os.Unsetenv(workerEnv)
-	in := os.NewFile(workerRequestFD, "futures-requests")
-	out := os.NewFile(workerReplyFD, "futures-replies")
-	if err := serve(in, out); err != nil {
+	requests, replies := workerPipes()
+	if err := serve(requests, replies); err != nil {
 		fmt.Fprintf(os.Stderr, "futures: worker process %d: %v\n", os.Getpid(), err)
 		os.Exit(1)
 	}

@@ -2,6 +2,16 @@ package futures
 
 // This file is the pool's side of a worker process; worker.go is the
 // worker's.
+//
+// The pool learns that a worker died from the process itself: a goroutine
+// per worker waits for it (run) and, once it is reaped, interrupts
+// whatever the pool is doing with its pipes. The end of input on the reply
+// pipe is not enough, since it comes only when every copy of the pipe's
+// write end is closed, and a process that the worker started may hold one
+// for as long as it likes: the worker's code may fork without exec, or pass
+// the descriptor on. ServeIfWorker sets close-on-exec on the worker's pipes,
+// so that an ordinary child process does not get them, but the pool does
+// not rely on it.
 
 import (
 	"bufio"
@@ -11,7 +21,9 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // A worker is the pool's side of a worker process.
@@ -19,13 +31,21 @@ type worker struct {
 	cmd     *exec.Cmd
 	req     *os.File        // requests; closing it tells the worker to exit
 	reqConn syscall.RawConn // req's, for writes that do not wait
-	reply   *os.File
+	reply   *replyReader
 	r       *bufio.Reader // reply frames, from reply
 	in      []byte        // the last reply frame
 	out     []byte        // the last request frame
+	exited  chan struct{} // closed once the process is reaped
 }
 
 var executable = sync.OnceValues(os.Executable)
+
+// aLongTimeAgo is a deadline that has passed, to interrupt a read or write.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// errWorkerGone is what reading a dead worker's reply pipe returns once the
+// pipe holds nothing more.
+var errWorkerGone = errors.New("worker process gone")
 
 // startWorker starts a worker process and waits until it serves.
 func startWorker() (*worker, error) {
@@ -38,35 +58,36 @@ func startWorker() (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("futures: start worker process: %w", err)
 	}
-	reqR, reqW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("futures: start worker process: %w", err)
-	}
-	replyR, replyW, err := os.Pipe()
-	if err != nil {
-		reqR.Close()
-		reqW.Close()
+	reqR, reqW, err1 := os.Pipe()
+	replyR, replyW, err2 := os.Pipe()
+	theirs := []*os.File{reqR, replyW} // workerRequestFD, workerReplyFD
+	ours := []*os.File{reqW, replyR}
+	if err := cmp.Or(err1, err2); err != nil {
+		closeAll(theirs)
+		closeAll(ours)
 		return nil, fmt.Errorf("futures: start worker process: %w", err)
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), workerEnv+"=1")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.ExtraFiles = []*os.File{reqR, replyW} // workerRequestFD, workerReplyFD
-	err = cmd.Start()
-	reqR.Close() // the worker's ends; the pool keeps the others
-	replyW.Close()
-	if err != nil {
-		reqW.Close()
-		replyR.Close()
-		return nil, fmt.Errorf("futures: start worker process: %w", err)
-	}
+	cmd.ExtraFiles = theirs
 	reqConn, err := reqW.SyscallConn()
 	if err != nil {
-		reqW.Close()
-		replyR.Close()
+		closeAll(theirs)
+		closeAll(ours)
 		return nil, fmt.Errorf("futures: start worker process: %w", err)
 	}
-	w := &worker{cmd: cmd, req: reqW, reqConn: reqConn, reply: replyR, r: bufio.NewReader(replyR)}
+	reply := &replyReader{f: replyR}
+	w := &worker{cmd: cmd, req: reqW, reqConn: reqConn, reply: reply,
+		r: bufio.NewReader(reply), exited: make(chan struct{})}
+	started := make(chan error)
+	go w.run(started)
+	err = <-started
+	closeAll(theirs) // the pool keeps its own ends only
+	if err != nil {
+		closeAll(ours)
+		return nil, fmt.Errorf("futures: start worker process: %w", err)
+	}
 	if kind, _, err := readReply(w.r, &w.in); err != nil || kind != replyHello {
 		return nil, fmt.Errorf("%w: pid %d ended before serving calls (%s); is futures.ServeIfWorker the first call in main and TestMain?",
 			ErrBrokenWorker, w.pid(), w.kill())
@@ -74,7 +95,43 @@ func startWorker() (*worker, error) {
 	return w, nil
 }
 
+// run starts the worker process, reports on started how that went, and if
+// it started, waits for it to end and reaps it. Then whatever the worker
+// wrote is in the reply pipe, and a read or write that waits for the worker
+// stops waiting.
+func (w *worker) run(started chan<- error) {
+	err := w.cmd.Start()
+	started <- err
+	if err != nil {
+		return
+	}
+	w.cmd.Wait()
+	w.reply.dead.Store(true)
+	w.reply.f.SetReadDeadline(aLongTimeAgo)
+	w.req.SetWriteDeadline(aLongTimeAgo) // a full pipe that no one reads
+	close(w.exited)
+}
+
+// closeAll closes the files of fs that are not nil.
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
 func (w *worker) pid() int { return w.cmd.Process.Pid }
+
+// hasExited reports whether the worker process is known to have ended.
+func (w *worker) hasExited() bool {
+	select {
+	case <-w.exited:
+		return true
+	default:
+		return false
+	}
+}
 
 // send writes the request for the call j, of name with arg, and marks j's
 // future running with the write that completes it: each write is one
@@ -141,22 +198,43 @@ func (w *worker) broken(err error) error {
 	return fmt.Errorf("%w: pid %d: %s", ErrBrokenWorker, w.pid(), status)
 }
 
-// kill ends a broken worker, if it still runs, reaps it and returns how it
-// ended, such as "exit status 3" or "signal: killed". A worker that exited
-// by itself keeps its own status: killing a process that has exited but is
-// not yet reaped does nothing.
+// kill ends the worker, if it still runs, waits until it is reaped, and
+// returns how it ended, such as "exit status 3" or "signal: killed". A
+// worker that exited by itself keeps its own status: killing a process that
+// has exited but is not yet reaped does nothing.
 func (w *worker) kill() string {
 	w.cmd.Process.Kill()
-	w.cmd.Wait()
+	<-w.exited
 	w.req.Close()
-	w.reply.Close()
+	w.reply.f.Close()
 	return w.cmd.ProcessState.String()
 }
 
-// close tells an idle worker to exit, by closing its request pipe, and reaps
-// it.
+// close tells an idle worker to exit, by closing its request pipe, and
+// waits until it is reaped.
 func (w *worker) close() {
 	w.req.Close()
-	w.cmd.Wait()
-	w.reply.Close()
+	<-w.exited
+	w.reply.f.Close()
+}
+
+// A replyReader reads a worker's reply pipe. Once the worker is reaped,
+// everything it wrote is in the pipe, and the reader takes what is there
+// without waiting for more: a process that inherited the pipe's write end
+// may keep it open for good, so the end of input might never come.
+type replyReader struct {
+	f    *os.File
+	dead atomic.Bool // set by run, before the read deadline
+}
+
+func (p *replyReader) Read(b []byte) (int, error) {
+	if !p.dead.Load() {
+		n, err := p.f.Read(b)
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, err
+		}
+		// Only run sets a deadline, once the worker is reaped. A read
+		// cut short by it may have left the worker's last bytes unread.
+	}
+	return readNow(p.f, b)
 }
