@@ -46,6 +46,10 @@ const (
 // writing replies to w.
 func Serve(r io.Reader, w io.Writer) error { return serve(r, w) }
 
+// WatchLifeline calls gone when r ends, as a worker does with its
+// lifeline.
+func WatchLifeline(r io.Reader, gone func()) { watchLifeline(r, gone) }
+
 // RequestFrame returns the frame that asks for a call of name with the
 // JSON argument arg.
 func RequestFrame(name string, arg []byte) []byte {

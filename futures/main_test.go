@@ -11,15 +11,25 @@ import (
 )
 
 // TestMain serves worker processes, since the process pool tests start this
-// test binary as their workers, and checks that no test leaks a goroutine.
+// test binary as their workers, plays the helper processes of some tests,
+// and checks that no test leaks a goroutine.
 func TestMain(m *testing.M) {
 	futures.ServeIfWorker()
 	// Under the race detector every process sleeps a second before it
 	// exits (GORACE's atexit_sleep_ms), which would make each worker's
 	// shutdown take that long. Workers inherit this environment.
 	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	for env, helper := range helpers {
+		if os.Getenv(env) != "" {
+			helper() // does not return
+		}
+	}
 	goleak.VerifyTestMain(m)
 }
+
+// helpers maps an environment variable to what the test binary does,
+// instead of running tests, when a test starts it with that variable set.
+var helpers = map[string]func(){}
 
 // mustPanic calls fn and returns the value it panicked with, failing the
 // test if it returned normally.

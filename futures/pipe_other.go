@@ -9,8 +9,10 @@ import (
 
 // The process pool needs Unix: exec.Cmd.ExtraFiles passes its pipes.
 
-func workerPipes() (requests, replies *os.File) {
-	return os.NewFile(workerRequestFD, "futures-requests"), os.NewFile(workerReplyFD, "futures-replies")
+func workerPipes() (requests, replies, lifeline *os.File) {
+	return os.NewFile(workerRequestFD, "futures-requests"),
+		os.NewFile(workerReplyFD, "futures-replies"),
+		os.NewFile(workerLifelineFD, "futures-lifeline")
 }
 
 func writeNow(fd uintptr, b []byte) (int, error) {

@@ -13,10 +13,13 @@ import (
 // the flag, and a program that the worker's functions start must not get
 // them. Such a program, were it to hold the reply pipe, would keep the
 // pipe open after the worker died.
-func workerPipes() (requests, replies *os.File) {
-	syscall.CloseOnExec(workerRequestFD)
-	syscall.CloseOnExec(workerReplyFD)
-	return os.NewFile(workerRequestFD, "futures-requests"), os.NewFile(workerReplyFD, "futures-replies")
+func workerPipes() (requests, replies, lifeline *os.File) {
+	for _, fd := range []int{workerRequestFD, workerReplyFD, workerLifelineFD} {
+		syscall.CloseOnExec(fd)
+	}
+	return os.NewFile(workerRequestFD, "futures-requests"),
+		os.NewFile(workerReplyFD, "futures-replies"),
+		os.NewFile(workerLifelineFD, "futures-lifeline")
 }
 
 // writeNow makes one attempt to write b to fd, which must be in

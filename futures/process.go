@@ -28,6 +28,11 @@ import (
 // instead of failing. Shutdown closes each worker's connection, upon which
 // the worker exits, and reaps it.
 //
+// Workers die with the pool's process, even in the middle of a call: on
+// Linux the kernel kills them when it dies, and on any system each worker
+// exits when a pipe that the pool's process holds open, and never writes
+// to, closes.
+//
 // An argument or result travels as JSON of at most 256 MiB. The pipes to
 // the workers are passed as extra file descriptors, which requires a
 // Unix-like system. The zero ProcessPoolExecutor is ready to use, with

@@ -3,12 +3,14 @@
 package futures_test
 
 // Faults from outside the pool's control: a worker stopped or killed while
-// its call is being sent, processes that inherit a worker's pipes, and junk
-// written into them.
+// its call is being sent, processes that inherit a worker's pipes, junk
+// written into them, and the death of the pool's own process.
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -26,6 +28,7 @@ var (
 	length  = futures.Register("test.len", func(s string) (int, error) { return len(s), nil })
 	sleeper = futures.Register("test.sleeper", startSleeper)
 	junk    = futures.Register("test.junk", writeJunk)
+	spin    = futures.Register("test.spin", spinForever)
 )
 
 // hangLimit bounds the waits for what used to hang: far longer than any of
@@ -71,6 +74,17 @@ func startSleeper(a sleeperArg) (int, error) {
 func writeJunk(s string) (int, error) {
 	_, err := syscall.Write(4, []byte(s))
 	return len(s), err
+}
+
+var spinSink int
+
+// spinForever tells the test it runs, on the standard output it shares
+// with the pool's process, and never returns.
+func spinForever(struct{}) (int, error) {
+	fmt.Println("spinning")
+	for {
+		spinSink++
+	}
 }
 
 // processState returns the state of process pid, as the third field of
@@ -280,4 +294,77 @@ func TestJunkOnReplyPipe(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestWatchLifeline(t *testing.T) {
+	r, w := io.Pipe()
+	gone := make(chan struct{})
+	go futures.WatchLifeline(r, func() { close(gone) })
+	w.Close() // the pool's process is gone
+	select {
+	case <-gone:
+	case <-time.After(hangLimit):
+		t.Fatalf("the lifeline's end went unnoticed for %v", hangLimit)
+	}
+}
+
+// orphanParentEnv puts the test binary in the part of the pool's process
+// for TestWorkerDiesWithPoolProcess.
+const orphanParentEnv = "FUTURES_TEST_ORPHAN_PARENT"
+
+func init() {
+	helpers[orphanParentEnv] = orphanParent
+}
+
+// orphanParent starts a worker, prints its pid, starts a call on it that
+// never ends, and waits to be killed.
+func orphanParent() {
+	p := futures.NewProcessPool(1)
+	pid, err := futures.Call(p, getpid, struct{}{}).Result()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("worker %d\n", pid)
+	futures.Call(p, spin, struct{}{})
+	time.Sleep(time.Hour)
+	os.Exit(1)
+}
+
+func TestWorkerDiesWithPoolProcess(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), orphanParentEnv+"=1")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	out.(*os.File).SetReadDeadline(time.Now().Add(hangLimit))
+	sc := bufio.NewScanner(out)
+	var pid int
+	for sc.Scan() && sc.Text() != "spinning" { // the worker runs the call
+		fmt.Sscanf(sc.Text(), "worker %d", &pid)
+	}
+	if err := sc.Err(); err != nil || pid == 0 {
+		t.Fatalf("the pool's process did not report a worker in a call: pid %d, %v", pid, err)
+	}
+	killLater(t, pid)
+	cmd.Process.Kill()
+	killed := time.Now()
+	cmd.Wait()
+	if !waitDead(t, pid, hangLimit) {
+		t.Fatalf("worker %d still runs %v after its pool's process was killed", pid, hangLimit)
+	}
+	t.Logf("pool's process killed to worker dead: %v", time.Since(killed))
 }

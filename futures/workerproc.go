@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,6 +32,7 @@ type worker struct {
 	cmd     *exec.Cmd
 	req     *os.File        // requests; closing it tells the worker to exit
 	reqConn syscall.RawConn // req's, for writes that do not wait
+	life    *os.File        // the lifeline: never written, closed once the worker is reaped
 	reply   *replyReader
 	r       *bufio.Reader // reply frames, from reply
 	in      []byte        // the last reply frame
@@ -60,9 +62,10 @@ func startWorker() (*worker, error) {
 	}
 	reqR, reqW, err1 := os.Pipe()
 	replyR, replyW, err2 := os.Pipe()
-	theirs := []*os.File{reqR, replyW} // workerRequestFD, workerReplyFD
-	ours := []*os.File{reqW, replyR}
-	if err := cmp.Or(err1, err2); err != nil {
+	lifeR, lifeW, err3 := os.Pipe()
+	theirs := []*os.File{reqR, replyW, lifeR} // workerRequestFD, workerReplyFD, workerLifelineFD
+	ours := []*os.File{reqW, replyR, lifeW}
+	if err := cmp.Or(err1, err2, err3); err != nil {
 		closeAll(theirs)
 		closeAll(ours)
 		return nil, fmt.Errorf("futures: start worker process: %w", err)
@@ -71,6 +74,7 @@ func startWorker() (*worker, error) {
 	cmd.Env = append(os.Environ(), workerEnv+"=1")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.ExtraFiles = theirs
+	cmd.SysProcAttr = workerSysProcAttr()
 	reqConn, err := reqW.SyscallConn()
 	if err != nil {
 		closeAll(theirs)
@@ -78,7 +82,7 @@ func startWorker() (*worker, error) {
 		return nil, fmt.Errorf("futures: start worker process: %w", err)
 	}
 	reply := &replyReader{f: replyR}
-	w := &worker{cmd: cmd, req: reqW, reqConn: reqConn, reply: reply,
+	w := &worker{cmd: cmd, req: reqW, reqConn: reqConn, life: lifeW, reply: reply,
 		r: bufio.NewReader(reply), exited: make(chan struct{})}
 	started := make(chan error)
 	go w.run(started)
@@ -99,7 +103,19 @@ func startWorker() (*worker, error) {
 // it started, waits for it to end and reaps it. Then whatever the worker
 // wrote is in the reply pipe, and a read or write that waits for the worker
 // stops waiting.
+//
+// run stays locked to one thread from the fork until the worker is reaped,
+// which costs no thread, since it waits in a system call all that time.
+// On Linux the kernel sends the worker its parent-death signal (see
+// workerSysProcAttr) when the thread that forked it exits, not only when
+// the whole process does, and Go ends a thread when a goroutine locked to
+// it returns without unlocking, which any package may do. Were the worker
+// forked from whatever thread the slot's goroutine happened to run on, such
+// a goroutine could later run there and, by returning, have a healthy
+// worker killed; no other goroutine runs on a locked thread.
 func (w *worker) run(started chan<- error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	err := w.cmd.Start()
 	started <- err
 	if err != nil {
@@ -207,6 +223,7 @@ func (w *worker) kill() string {
 	<-w.exited
 	w.req.Close()
 	w.reply.f.Close()
+	w.life.Close()
 	return w.cmd.ProcessState.String()
 }
 
@@ -216,6 +233,7 @@ func (w *worker) close() {
 	w.req.Close()
 	<-w.exited
 	w.reply.f.Close()
+	w.life.Close()
 }
 
 // A replyReader reads a worker's reply pipe. Once the worker is reaped,
