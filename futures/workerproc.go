@@ -38,6 +38,7 @@ type worker struct {
 	in      []byte        // the last reply frame
 	out     []byte        // the last request frame
 	exited  chan struct{} // closed once the process is reaped
+	sending requestSend
 }
 
 var executable = sync.OnceValues(os.Executable)
@@ -84,6 +85,7 @@ func startWorker() (*worker, error) {
 	reply := &replyReader{f: replyR}
 	w := &worker{cmd: cmd, req: reqW, reqConn: reqConn, life: lifeW, reply: reply,
 		r: bufio.NewReader(reply), exited: make(chan struct{})}
+	w.sending.bind()
 	started := make(chan error)
 	go w.run(started)
 	err = <-started
@@ -174,22 +176,46 @@ func (w *worker) send(name string, arg []byte, j remoteJob) (state State, partia
 	if err != nil {
 		return Pending, false, fmt.Errorf("%w: %s: argument: %w", ErrEncoding, name, err)
 	}
-	var fd uintptr
-	off := 0
-	try := func() bool {
-		var n int
-		n, err = writeNow(fd, b[off:])
-		off += n
-		return off == len(b)
-	}
-	// Write calls its function again, once the pipe has room, as long as
-	// it returns false.
-	werr := w.reqConn.Write(func(f uintptr) bool {
-		fd = f
-		state = j.startIf(try)
-		return state != Pending || err != nil
-	})
-	return state, off > 0, cmp.Or(err, werr)
+	s := &w.sending
+	s.j, s.b, s.off, s.state, s.err = j, b, 0, Pending, nil
+	werr := w.reqConn.Write(s.step)
+	state, partial, err = s.state, s.off > 0, cmp.Or(s.err, werr)
+	s.j, s.b = nil, nil
+	return state, partial, err
+}
+
+// A requestSend is the state of a request that send is writing. Its
+// callbacks are bound once per worker, so that a call allocates nothing
+// for them.
+type requestSend struct {
+	j     remoteJob
+	b     []byte // the request frame
+	off   int    // how much of b is written
+	fd    uintptr
+	state State // of j's future
+	err   error // of the last write
+	step  func(fd uintptr) bool
+	try   func() bool
+}
+
+func (s *requestSend) bind() {
+	s.step, s.try = s.writeStep, s.tryWrite
+}
+
+// writeStep is the function for RawConn.Write, which calls it again, once
+// the pipe has room, as long as it returns false.
+func (s *requestSend) writeStep(fd uintptr) bool {
+	s.fd = fd
+	s.state = s.j.startIf(s.try)
+	return s.state != Pending || s.err != nil
+}
+
+// tryWrite is the function for startIf: one write that does not wait.
+func (s *requestSend) tryWrite() bool {
+	n, err := writeNow(s.fd, s.b[s.off:])
+	s.off += n
+	s.err = err
+	return s.off == len(s.b)
 }
 
 // readReply reads the worker's reply to the request sent last. The payload
