@@ -132,7 +132,7 @@ func waitDead(t *testing.T, pid int, d time.Duration) bool {
 }
 
 // killLater kills process pid when the test ends, in case a failure left it
-// running.
+// running. A test lasts far too short a time for the pid to be reused.
 func killLater(t *testing.T, pid int) {
 	t.Cleanup(func() {
 		if !isDead(pid) {
@@ -177,7 +177,6 @@ func TestCallPendingUntilSent(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	defer syscall.Kill(pid, syscall.SIGKILL) // before Shutdown, if the test fails
 	arg := strings.Repeat("x", 1<<20)
 	f := futures.Call(p, length, arg)
 	if s := f.State(); s != futures.Pending {
@@ -308,8 +307,8 @@ func TestWatchLifeline(t *testing.T) {
 	}
 }
 
-// orphanParentEnv puts the test binary in the part of the pool's process
-// for TestWorkerDiesWithPoolProcess.
+// orphanParentEnv makes the test binary play the pool's process for
+// TestWorkerDiesWithPoolProcess.
 const orphanParentEnv = "FUTURES_TEST_ORPHAN_PARENT"
 
 func init() {
@@ -327,7 +326,7 @@ func orphanParent() {
 	}
 	fmt.Printf("worker %d\n", pid)
 	futures.Call(p, spin, struct{}{})
-	time.Sleep(time.Hour)
+	time.Sleep(time.Hour) // until the test kills this process
 	os.Exit(1)
 }
 
