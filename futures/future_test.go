@@ -280,9 +280,16 @@ func TestFutureDoneChan(t *testing.T) {
 
 func TestFutureDoneChanOfDoneFuture(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	var f futures.Future[int]
-	f.Cancel()
-	<-f.DoneChan()
+	var cancelled, finished futures.Future[int]
+	cancelled.Cancel()
+	finished.SetResult(1)
+	for name, f := range map[string]*futures.Future[int]{"cancelled": &cancelled, "finished": &finished} {
+		select {
+		case <-f.DoneChan():
+		default:
+			t.Errorf("DoneChan of a %s future is not closed", name)
+		}
+	}
 }
 
 func TestFutureCallbacksRunOnceInOrderWhenDone(t *testing.T) {

@@ -56,12 +56,37 @@ func blockOnFifo(path string) (int, error) {
 // A fifo is a named pipe for blockOnFifo.
 type fifo string
 
+// newFifo makes a fifo that is released when the test ends, before the
+// pools made before it are shut down (see newPool): a test that fails while
+// a call is blocked on the fifo then fails, instead of hanging in the
+// pool's Shutdown(true).
 func newFifo(t *testing.T) fifo {
 	path := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(fifo(path).releaseNowait)
 	return fifo(path)
+}
+
+// releaseNowait lets a call blocked on the fifo return, if one is; it does
+// not wait for one to come.
+func (f fifo) releaseNowait() {
+	w, err := os.OpenFile(string(f), os.O_WRONLY|syscall.O_NONBLOCK, 0) // ENXIO: no reader
+	if err == nil {
+		w.Close()
+	}
+}
+
+// newPool returns a process pool of n workers, shut down with
+// Shutdown(true) when the test ends, after the fifos made later are
+// released. After that, it checks that no goroutine started since remains.
+func newPool(t *testing.T, n int) *futures.ProcessPoolExecutor {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	p := futures.NewProcessPool(n)
+	t.Cleanup(func() { p.Shutdown(true) })
+	return p
 }
 
 // enter waits until the worker runs the call blocked on the fifo, and
@@ -98,9 +123,7 @@ func callOK[A, R any](t *testing.T, p *futures.ProcessPoolExecutor, fn futures.F
 }
 
 func TestCallRoundTrip(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(2)
-	defer p.Shutdown(true)
+	p := newPool(t, 2)
 	if v := callOK(t, p, square, 7); v != 49 {
 		t.Errorf("square(7) = %d", v)
 	}
@@ -111,18 +134,14 @@ func TestCallRoundTrip(t *testing.T) {
 }
 
 func TestCallRunsInAnotherProcess(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	if pid := callOK(t, p, getpid, struct{}{}); pid == os.Getpid() || pid <= 0 {
 		t.Errorf("the call ran in process %d; this is %d", pid, os.Getpid())
 	}
 }
 
 func TestCallStates(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	gate := newFifo(t)
 	running := futures.Call(p, block, string(gate))
 	queued := futures.Call(p, square, 3)
@@ -140,18 +159,14 @@ func TestCallStates(t *testing.T) {
 }
 
 func TestCallReturnsFunctionErrorText(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	if _, err := futures.Call(p, fail, "disk full").Result(); err == nil || err.Error() != "disk full" {
 		t.Errorf("error %v, want the function's error text", err)
 	}
 }
 
 func TestCallPanicBecomesPanicError(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	pid := callOK(t, p, getpid, struct{}{})
 	_, err := futures.Call(p, boom, "kaboom").Result()
 	var pe *futures.PanicError
@@ -164,9 +179,7 @@ func TestCallPanicBecomesPanicError(t *testing.T) {
 }
 
 func TestCallUnregisteredFunction(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	_, err := futures.Call(p, parentOnly(), 1).Result()
 	if !errors.Is(err, futures.ErrNotRegistered) || !strings.Contains(err.Error(), `"test.parentOnly"`) {
 		t.Errorf("error %v, want ErrNotRegistered naming the function", err)
@@ -174,9 +187,7 @@ func TestCallUnregisteredFunction(t *testing.T) {
 }
 
 func TestCallUnencodableArgument(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	f := futures.Call(p, chans, make(chan int))
 	if f.State() != futures.Finished {
 		t.Errorf("state %v right after Call, want finished", f.State())
@@ -188,9 +199,7 @@ func TestCallUnencodableArgument(t *testing.T) {
 }
 
 func TestCallUnencodableResult(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	_, err := futures.Call(p, nan, struct{}{}).Result()
 	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.nan: result: json: unsupported value: NaN") {
 		t.Errorf("error %v, want ErrEncoding about the result", err)
@@ -198,7 +207,6 @@ func TestCallUnencodableResult(t *testing.T) {
 }
 
 func TestWorkerDeathFailsOnlyItsCall(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for _, tc := range []struct {
 		name   string
 		kill   func(t *testing.T, p *futures.ProcessPoolExecutor, pid int) *futures.Future[int]
@@ -225,8 +233,7 @@ func TestWorkerDeathFailsOnlyItsCall(t *testing.T) {
 		}, "signal: killed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := futures.NewProcessPool(1)
-			defer p.Shutdown(true)
+			p := newPool(t, 1)
 			pid := callOK(t, p, getpid, struct{}{})
 			dying := tc.kill(t, p, pid)
 			queued := futures.Call(p, getpid, struct{}{})
@@ -246,8 +253,7 @@ func TestWorkerDeathFailsOnlyItsCall(t *testing.T) {
 }
 
 func TestProcessPoolShutdownReapsWorkers(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(2)
+	p := newPool(t, 2)
 	gate := newFifo(t)
 	a := futures.Call(p, block, string(gate)) // keeps one worker busy
 	pidB := callOK(t, p, getpid, struct{}{})  // so this starts another
@@ -275,8 +281,7 @@ func TestCallAfterShutdown(t *testing.T) {
 }
 
 func TestProcessPoolShutdownNowCancelsQueuedCalls(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
+	p := newPool(t, 1)
 	gate := newFifo(t)
 	running := futures.Call(p, block, string(gate))
 	queued := futures.Call(p, square, 2)
@@ -292,9 +297,7 @@ func TestProcessPoolShutdownNowCancelsQueuedCalls(t *testing.T) {
 }
 
 func TestCallCancelQueued(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	gate := newFifo(t)
 	futures.Call(p, block, string(gate))
 	queued := futures.Call(p, square, 2)
@@ -317,13 +320,11 @@ func TestZeroProcessPoolWorks(t *testing.T) {
 }
 
 func TestWorkerThatDoesNotServeStartsNoWorker(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	// A process with the worker variable set is a worker whose main did not
 	// call ServeIfWorker; it must not start workers of its own, which would
 	// do the same, without end.
 	t.Setenv(futures.WorkerEnv, "1")
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	if _, err := futures.Call(p, square, 2).Result(); err == nil || !strings.Contains(err.Error(), "ServeIfWorker") {
 		t.Errorf("error %v, want one that names ServeIfWorker", err)
 	}
@@ -347,9 +348,7 @@ func TestRegisterMisusePanics(t *testing.T) {
 }
 
 func TestWorkerKilledWhileIdleIsReplacedQuietly(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := futures.NewProcessPool(1)
-	defer p.Shutdown(true)
+	p := newPool(t, 1)
 	pid := callOK(t, p, getpid, struct{}{})
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)

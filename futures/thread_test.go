@@ -309,11 +309,20 @@ func TestSubmitAfterShutdown(t *testing.T) {
 func TestShutdownTwiceIsHarmless(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewThreadPool(1)
-	futures.Submit(p, func() (int, error) { return 1, nil })
+	f := futures.Submit(p, func() (int, error) { return 1, nil })
 	p.Shutdown(false)
-	p.Shutdown(true)
+	p.Shutdown(true) // waits, although Shutdown(false) came first
+	if f.State() != futures.Finished {
+		t.Errorf("work submitted before Shutdown is %v after Shutdown(true), want finished", f.State())
+	}
 	p.Shutdown(true)
 	p.ShutdownNow()
+	if v, err := f.Result(); v != 1 || err != nil {
+		t.Errorf("the work's result is %d, %v after more shutdowns, want 1, nil", v, err)
+	}
+	if _, err := futures.Submit(p, func() (int, error) { return 2, nil }).Result(); err != futures.ErrShutdown {
+		t.Errorf("Submit after the shutdowns: %v, want ErrShutdown", err)
+	}
 }
 
 func TestShutdownNowCancelsQueuedWork(t *testing.T) {
