@@ -179,8 +179,12 @@ func (s *save) copy(ctx context.Context, stall context.CancelCauseFunc, f *os.Fi
 	var n int64
 	var tick ticker
 	for {
-		chunk := buf[:size]
-		if want >= 0 && want-n < int64(size) {
+		// Each read stops at a multiple of size in the file, so that
+		// after the first, short one (the rest of what came with the
+		// headers) the writes start on page boundaries and no page of the
+		// file is written in two pieces, by two system calls.
+		chunk := buf[:size-int((s.part.offset+n)%int64(size))]
+		if want >= 0 && want-n < int64(len(chunk)) {
 			chunk = buf[:max(want-n, 1)]
 		}
 		m, rerr := body.Read(chunk)
