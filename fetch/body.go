@@ -178,6 +178,7 @@ func (s *save) copy(ctx context.Context, stall context.CancelCauseFunc, f *os.Fi
 	defer timer.Stop()
 	var n int64
 	var tick ticker
+	pre := newPrealloc(f, s.part.offset, s.part.total)
 	for {
 		// Each read stops at a multiple of size in the file, so that
 		// after the first, short one (the rest of what came with the
@@ -193,6 +194,7 @@ func (s *save) copy(ctx context.Context, stall context.CancelCauseFunc, f *os.Fi
 		}
 		if m > 0 {
 			timer.Reset(s.timeout)
+			pre.before(s.part.offset + n + int64(m))
 			if _, err := f.Write(chunk[:m]); err != nil {
 				return n, &writeError{err}
 			}

@@ -29,3 +29,5 @@ const (
 	BackoffBase = backoffBase
 	ResumeMin   = resumeMin
 )
+
+const PreallocStep = preallocStep
