@@ -38,6 +38,7 @@ type save struct {
 	part      partial // offset > 0: the body continues the part
 	hadMeta   bool    // a sidecar may exist from before and must go or stay
 	want      string  // the expected SHA-256 in hex, or ""
+	hash      bool    // compute the SHA-256, even with no want
 	overwrite bool    // the file may replace one already under its name
 	timeout   time.Duration
 	limiter   *rate.Limiter // nil: no rate limit
@@ -84,7 +85,10 @@ func (s *save) run(ctx context.Context, stall context.CancelCauseFunc, body io.R
 		return saved{size: size, keep: true},
 			retryable(fmt.Errorf("%w: got %d of %d bytes", ErrShortBody, size, s.part.total))
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
+	var sum string
+	if h != nil {
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
 	if s.want != "" && sum != s.want {
 		os.Remove(part)
 		removeMeta(s.dir, s.name)
@@ -104,16 +108,18 @@ func (s *save) run(ctx context.Context, stall context.CancelCauseFunc, body io.R
 // open opens the part: truncated when the body starts the file, or, when
 // it continues the part, positioned at its end with the part's bytes
 // already hashed. It writes or removes the sidecar as the new body needs.
+// The hash is nil if the file is not to be hashed.
 func (s *save) open(part string) (*os.File, hash.Hash, error) {
-	h := sha256.New()
+	var h hash.Hash
+	if s.hash || s.want != "" {
+		h = sha256.New()
+	}
 	if s.part.offset > 0 {
 		f, err := openFile(part, os.O_RDWR, 0)
 		if err != nil {
 			return nil, nil, err
 		}
-		buf := buffers.Get().(*[bufSize]byte)
-		defer buffers.Put(buf)
-		if _, err := io.CopyBuffer(h, io.NewSectionReader(f, 0, s.part.offset), buf[:]); err != nil {
+		if err := hashPrefix(h, f, s.part.offset); err != nil {
 			f.Close()
 			return nil, nil, err
 		}
@@ -143,6 +149,17 @@ func (s *save) open(part string) (*os.File, hash.Hash, error) {
 		}
 	}
 	return f, h, nil
+}
+
+// hashPrefix hashes the first n bytes of f into h, if h is not nil.
+func hashPrefix(h hash.Hash, f *os.File, n int64) error {
+	if h == nil {
+		return nil
+	}
+	buf := buffers.Get().(*[bufSize]byte)
+	defer buffers.Put(buf)
+	_, err := io.CopyBuffer(h, io.NewSectionReader(f, 0, n), buf[:])
+	return err
 }
 
 // A writeError is a failure to write the part: the disk's fault, not the
@@ -198,7 +215,9 @@ func (s *save) copy(ctx context.Context, stall context.CancelCauseFunc, f *os.Fi
 			if _, err := f.Write(chunk[:m]); err != nil {
 				return n, &writeError{err}
 			}
-			h.Write(chunk[:m])
+			if h != nil {
+				h.Write(chunk[:m])
+			}
 			n += int64(m)
 			if s.progress != nil && tick.due() {
 				s.progress(s.part.offset + n)

@@ -20,10 +20,11 @@
 // # Files
 //
 // A body streams to NAME.part through a fixed buffer, so memory stays flat
-// whatever the file's size, and is hashed with SHA-256 on the way. On
-// Linux the part's disk blocks are reserved up to 8 MiB ahead of the data,
-// which makes the writes cheaper: the part's size is always what arrived,
-// but a part left by a failed download may hold that much more disk. Only a
+// whatever the file's size, and is hashed with SHA-256 on the way (unless
+// SkipSHA256 spares that for files given no checksum). On Linux the
+// part's disk blocks are reserved up to 8 MiB ahead of the data, which
+// makes the writes cheaper: the part's size is always what arrived, but a
+// part left by a failed download may hold that much more disk. Only a
 // complete body, whose checksum matches the request's if it gives one, is
 // renamed to NAME; a failed or cancelled download never leaves a file
 // under its final name.

@@ -220,7 +220,7 @@ func (r *run) checkFinal(ctx context.Context, j *job) (Result, error) {
 func (r *run) saveBody(ctx, actx context.Context, stall context.CancelCauseFunc, j *job, resp *http.Response) (Result, error) {
 	s := &save{
 		dir: r.dir, name: j.name, url: j.req.URL,
-		part: j.part, hadMeta: j.hadMeta, want: j.req.SHA256, overwrite: r.d.Overwrite,
+		part: j.part, hadMeta: j.hadMeta, want: j.req.SHA256, hash: !r.d.SkipSHA256, overwrite: r.d.Overwrite,
 		timeout: r.timeout, limiter: r.limiter,
 	}
 	if s.part.worthMeta() {

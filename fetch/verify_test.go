@@ -51,6 +51,50 @@ func TestFetchVerifiesChecksums(t *testing.T) {
 	}
 }
 
+// TestFetchSkipSHA256 checks that SkipSHA256 spares hashing only where no
+// checksum is asked for: a file with a checksum is still verified, also
+// when its download resumes a part.
+func TestFetchSkipSHA256(t *testing.T) {
+	body := content(300_000, 12)
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if h.add(r) == 0 && r.URL.Path == "/resumed.bin" {
+			sendHalf(w, body, `"v1"`, time.Time{}) // and the connection drops
+			return
+		}
+		serve(w, r, body, `"v1"`)
+	})
+	tests := []struct {
+		name, path, sha256 string
+		wantSum            string
+		wantErr            error
+	}{
+		{"no checksum", "/plain.bin", "", "", nil},
+		{"checksum", "/checked.bin", sum(body), sum(body), nil},
+		{"checksum differs", "/wrong.bin", sum([]byte("other")), "", fetch.ErrChecksum},
+		{"checksum, resumed", "/resumed.bin", sum(body), sum(body), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDownloader(t)
+			d.SkipSHA256, d.Retries = true, 1
+			res := runOK(t, d, fetch.Request{URL: srv.URL + tt.path, SHA256: tt.sha256})
+			if !errors.Is(res[0].Err, tt.wantErr) || res[0].SHA256 != tt.wantSum {
+				t.Fatalf("result %+v, want error %v and SHA256 %q", res[0], tt.wantErr, tt.wantSum)
+			}
+			if tt.wantErr == nil {
+				checkFile(t, res[0].Path, body)
+			}
+		})
+	}
+	for _, r := range h.all() {
+		if r.URL.Path == "/resumed.bin" && rangeStart(&r) > 0 {
+			return
+		}
+	}
+	t.Error("the resumed download asked for no range: the part was not resumed")
+}
+
 func TestFetchContinueSkipsCompleteFiles(t *testing.T) {
 	body := content(20_000, 11)
 	stale := []byte("an older copy")

@@ -132,7 +132,10 @@ func (c *config) downloader(onEvent func(fetch.Event)) *fetch.Downloader {
 		RateLimit: int64(c.limitRate),
 		Continue:  c.cont,
 		Overwrite: c.overwrite,
-		OnEvent:   onEvent,
+		// Only the JSON summary shows the SHA-256 of a file that was given
+		// no checksum: do not spend the processor time on it otherwise.
+		SkipSHA256: !c.json,
+		OnEvent:    onEvent,
 	}
 }
 
