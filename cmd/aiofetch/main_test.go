@@ -215,16 +215,23 @@ func TestJSONSummary(t *testing.T) {
 	}
 }
 
-func TestInterruptLeavesOnlyParts(t *testing.T) {
-	sent := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// stallingServer answers one request with a tenth of a body and then
+// nothing, until the client lets go; sent is closed once the tenth is sent.
+func stallingServer(t *testing.T) (srv *httptest.Server, sent <-chan struct{}) {
+	ch := make(chan struct{})
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000000")
 		w.Write(make([]byte, 100_000))
 		http.NewResponseController(w).Flush()
-		close(sent)
+		close(ch)
 		<-r.Context().Done()
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, ch
+}
+
+func TestInterruptLeavesOnlyParts(t *testing.T) {
+	srv, sent := stallingServer(t)
 	out := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,15 +68,7 @@ func TestCommandExitStatus(t *testing.T) {
 // under way: it must stop the downloads, leave only the partial file, say
 // so, and exit with status 130, as a shell reports a death by SIGINT.
 func TestCommandSIGINT(t *testing.T) {
-	sent := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "1000000")
-		w.Write(make([]byte, 100_000))
-		http.NewResponseController(w).Flush()
-		close(sent)
-		<-r.Context().Done() // until the command lets go
-	}))
-	defer srv.Close()
+	srv, sent := stallingServer(t)
 	out := t.TempDir()
 	cmd, stderr := command("-o", out, srv.URL+"/big.bin")
 	if err := cmd.Start(); err != nil {
