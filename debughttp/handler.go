@@ -21,7 +21,9 @@ const defaultLimit = 10_000
 
 // Handler returns NewHandler(): a handler that serves the task dumps of
 // every loop of the process to requests for loopback hosts only.
-func Handler() http.Handler { return NewHandler() }
+func Handler() http.Handler {
+	return NewHandler()
+}
 
 // NewHandler returns a handler that serves the task dumps of every loop of
 // the process (see the package doc). It answers only requests whose Host
