@@ -334,6 +334,19 @@ func TestBarrier(t *testing.T) {
 		"task 5 passed as 2 at 5s", "task 3 passed as 0 at 5s", "task 4 passed as 1 at 5s")
 }
 
+func TestBarrierOfOne(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		b := asyncio.NewBarrier(1)
+		for range 2 {
+			if idx, err := b.Wait(ctx); idx != 0 || err != nil {
+				t.Errorf("Wait = %d, %v; want 0, nil at once", idx, err)
+			}
+		}
+		return 0, nil
+	})
+	panicMatches(t, mustPanic(t, func() { asyncio.NewBarrier(0) }), nil, "at least one party")
+}
+
 func TestBarrierAbortAndReset(t *testing.T) {
 	run(t, func(ctx context.Context) (int, error) {
 		b := asyncio.NewBarrier(2)

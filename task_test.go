@@ -72,6 +72,27 @@ func TestSleepZeroYieldsExactlyOneIteration(t *testing.T) {
 	r.check(t, "a0", "b0", "a1", "b1", "a2", "b2")
 }
 
+// Sleep(ctx, 0) puts the task at the back of the ready line at once, as
+// asyncio.sleep(0) does: ahead of anything scheduled after it in the same
+// iteration, not one iteration later as a timer due now would be.
+func TestSleepZeroQueuesAheadOfLaterWork(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		yielder := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			err := asyncio.Sleep(ctx, 0)
+			r.add("after Sleep(0)")
+			return 0, err
+		})
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			l, _ := asyncio.GetRunningLoop(ctx)
+			l.CallSoon(func() { r.add("callback scheduled after it") })
+			return 0, nil
+		})
+		return asyncio.Await(ctx, yielder)
+	})
+	r.check(t, "after Sleep(0)", "callback scheduled after it")
+}
+
 func TestEqualSleepsWakeInOrder(t *testing.T) {
 	var r recorder
 	run(t, func(ctx context.Context) (int, error) {
