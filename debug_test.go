@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -317,5 +318,43 @@ func TestSnapshotN(t *testing.T) {
 				t.Errorf("SnapshotN(%d): task %d is %s, want %s: the oldest come first", c.n, i, ti.Name, want)
 			}
 		}
+	}
+}
+
+// A task made after the clock has moved is as old as the time since then,
+// and one that has not run yet is new.
+func TestTaskInfoAgeAndNewState(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		asyncio.Sleep(ctx, time.Second)
+		sleeper := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return 0, asyncio.Sleep(ctx, time.Hour)
+		}, asyncio.WithName("sleeper"))
+		asyncio.Sleep(ctx, 2*time.Second)
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, nil }, asyncio.WithName("unstarted"))
+		l, _ := asyncio.GetRunningLoop(ctx)
+		got := map[string]asyncio.TaskInfo{}
+		for _, ti := range l.Tasks() {
+			got[ti.Name] = ti
+		}
+		if ti := got["sleeper"]; ti.Age != 2*time.Second || ti.State != "suspended" {
+			t.Errorf("sleeper: age %v, state %q; want 2s, suspended", ti.Age, ti.State)
+		}
+		if ti := got["unstarted"]; ti.Age != 0 || ti.State != "new" {
+			t.Errorf("unstarted: age %v, state %q; want 0s, new", ti.Age, ti.State)
+		}
+		sleeper.Cancel()
+		return 0, nil
+	})
+}
+
+// Loops lists the loops that are not closed: a closed one is gone from it.
+func TestLoopsLeavesOutClosedLoops(t *testing.T) {
+	l := asyncio.NewLoop()
+	if !slices.Contains(asyncio.Loops(), l) {
+		t.Fatal("Loops does not list a new loop")
+	}
+	l.Close()
+	if slices.Contains(asyncio.Loops(), l) {
+		t.Error("Loops lists a closed loop")
 	}
 }

@@ -1,5 +1,7 @@
 package asyncio
 
+import "context"
+
 // White-box hooks for the tests of package asyncio_test.
 
 // HoldClock counts one piece of executor work in flight until the returned
@@ -28,3 +30,15 @@ func (l *Loop) Buffers() (ready, timers int) { return len(l.ready.buf), cap(l.ti
 
 // BlockOnce waits once as an idle loop does.
 func (l *Loop) BlockOnce() { l.block(new(idleWait)) }
+
+// AfterFuncs returns how many functions are registered with AfterFunc on
+// the task of ctx and not yet called or unregistered.
+func AfterFuncs(ctx context.Context) int {
+	x := taskOf(ctx).extra.Load()
+	if x == nil {
+		return 0
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.afters)
+}

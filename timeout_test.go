@@ -172,3 +172,40 @@ func TestTimeoutCancelsAwaitedTask(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// The ctx a Timeout or a Group gives its function watches the task's; once
+// the scope is over it must stop, or a task that runs scopes in a loop
+// would keep one registration for each.
+func TestScopesLetGoOfTheTaskContext(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		scopes := []struct {
+			name string
+			run  func() error
+		}{
+			{"Timeout that ends in time", func() error {
+				return asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error { return nil })
+			}},
+			{"Timeout that expires", func() error {
+				return asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) })
+			}},
+			{"Group that succeeds", func() error {
+				return asyncio.Group(ctx, func(ctx context.Context, g *asyncio.TaskGroup) error { return nil })
+			}},
+			{"Group whose child fails", func() error {
+				return asyncio.Group(ctx, func(ctx context.Context, g *asyncio.TaskGroup) error {
+					g.Go(func(ctx context.Context) error { return errors.New("child failed") })
+					return asyncio.Sleep(ctx, time.Hour)
+				})
+			}},
+		}
+		for _, s := range scopes {
+			for range 3 {
+				s.run()
+			}
+			if n := asyncio.AfterFuncs(ctx); n != 0 {
+				t.Errorf("after three of %s: %d functions still registered on the task's ctx", s.name, n)
+			}
+		}
+		return 0, nil
+	})
+}
