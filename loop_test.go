@@ -501,3 +501,24 @@ func TestRealClockManyTimers(t *testing.T) {
 		t.Fatal("the loop hung with timers due")
 	}
 }
+
+func TestExceptionString(t *testing.T) {
+	f := run(t, func(ctx context.Context) (*asyncio.Future[int], error) {
+		f := asyncio.CreateFuture[int](ctx)
+		f.SetResult(7)
+		return f, nil
+	})
+	for _, c := range []struct {
+		e    asyncio.Exception
+		want string
+	}{
+		{asyncio.Exception{Message: "just a message"}, "just a message"},
+		{asyncio.Exception{Message: "m", Err: errors.New("e")}, "m\nerror: e"},
+		{asyncio.Exception{Message: "m", Future: f}, "m\nfuture: " + f.String()},
+		{asyncio.Exception{Message: "m", Future: f, Err: errors.New("e")}, "m\nfuture: " + f.String() + "\nerror: e"},
+	} {
+		if got := c.e.String(); got != c.want {
+			t.Errorf("String() = %q, want %q", got, c.want)
+		}
+	}
+}
