@@ -347,14 +347,17 @@ func TestTaskInfoAgeAndNewState(t *testing.T) {
 	})
 }
 
-// Loops lists the loops that are not closed: a closed one is gone from it.
-func TestLoopsLeavesOutClosedLoops(t *testing.T) {
-	l := asyncio.NewLoop()
-	if !slices.Contains(asyncio.Loops(), l) {
-		t.Fatal("Loops does not list a new loop")
+// Loops lists the loops that are not closed, in the order they were made.
+func TestLoops(t *testing.T) {
+	first, second := asyncio.NewLoop(), asyncio.NewLoop()
+	defer second.Close()
+	ls := asyncio.Loops()
+	i, j := slices.Index(ls, first), slices.Index(ls, second)
+	if i < 0 || j < 0 || i > j {
+		t.Fatalf("Loops lists two new loops at %d and %d, want both, in the order they were made", i, j)
 	}
-	l.Close()
-	if slices.Contains(asyncio.Loops(), l) {
+	first.Close()
+	if slices.Contains(asyncio.Loops(), first) {
 		t.Error("Loops lists a closed loop")
 	}
 }

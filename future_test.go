@@ -189,15 +189,19 @@ func TestCreateFutureOutsideTask(t *testing.T) {
 func TestUnretrievedErrorsReportedAtClose(t *testing.T) {
 	boom := errors.New("boom")
 	var reports []string
-	handler := asyncio.WithExceptionHandler(func(e *asyncio.Exception) { reports = append(reports, e.Message+": "+e.Err.Error()) })
+	var reported []asyncio.Waiter
+	handler := asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
+		reports = append(reports, e.Message+": "+e.Err.Error())
+		reported = append(reported, e.Future)
+	})
+	var f *asyncio.Future[int]
+	var task *asyncio.Task[int]
 	run(t, func(ctx context.Context) (int, error) {
 		// Reported: nobody looks at these errors. (They are kept alive, so
 		// that they are reported at Close rather than when collected.)
-		f := asyncio.CreateFuture[int](ctx)
+		f = asyncio.CreateFuture[int](ctx)
 		f.SetException(boom)
-		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, boom })
-		defer runtime.KeepAlive(task)
-		defer runtime.KeepAlive(f)
+		task = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, boom })
 		// Not reported: retrieved, or cancelled, or successful.
 		seen := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, boom })
 		asyncio.Await(ctx, seen)
@@ -209,6 +213,10 @@ func TestUnretrievedErrorsReportedAtClose(t *testing.T) {
 	want := "Future exception was never retrieved: boom|Task exception was never retrieved: boom"
 	if got := strings.Join(reports, "|"); got != want {
 		t.Errorf("reports:\n got %s\nwant %s", got, want)
+	}
+	// Alive at Close, each report names the future itself, not a stand-in.
+	if len(reported) != 2 || reported[0] != asyncio.Waiter(f) || reported[1] != asyncio.Waiter(task) {
+		t.Errorf("reports name %v, want the future %v and the task %v", reported, f, task)
 	}
 }
 

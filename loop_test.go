@@ -3,6 +3,8 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"log"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -300,12 +302,23 @@ func TestCallbackPanicGoesToHandler(t *testing.T) {
 
 func TestPanicInExceptionHandlerIsContained(t *testing.T) {
 	defer noLeaks(t)()
+	var logged strings.Builder
+	log.SetOutput(&logged)
+	defer log.SetOutput(os.Stderr)
 	l := asyncio.NewLoop(asyncio.WithExceptionHandler(func(*asyncio.Exception) { panic("handler") }))
 	defer l.Close()
+	after := false
 	l.CallSoon(func() { panic("callback") })
-	l.CallSoon(l.Stop)
+	l.CallSoon(func() { after = true; l.Stop() })
 	if err := l.RunForever(); err != nil {
 		t.Fatal(err)
+	}
+	if !after {
+		t.Error("the loop did not go on after the handler panicked")
+	}
+	// The handler's panic is logged with what it was handling.
+	if got := logged.String(); !strings.Contains(got, "panic in the exception handler: handler") || !strings.Contains(got, "panic: callback") {
+		t.Errorf("log = %q, want the handler's panic and the callback's", got)
 	}
 }
 
