@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,6 +286,45 @@ func TestFetchRejectsA206LongerThanAnnounced(t *testing.T) {
 // right Content-Range but a chunked body that ends cleanly before the end
 // of the file: no length check of net/http sees it, so fetch must, and
 // must not save the short file under its final name.
+// A resumed body cut off again is reported with the bytes of the whole
+// file so far, the part's and the new ones.
+func TestFetchShortBodyCountsThePart(t *testing.T) {
+	body := content(2<<20, 23)
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n, from := h.add(r), rangeStart(r)
+		switch {
+		case from < 0:
+			sendHalf(w, body, `"v1"`, time.Time{})
+		case n == 1:
+			w.Header().Set("ETag", `"v1"`)
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(body)-1, len(body)))
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)-from))
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write(body[from : from+(len(body)-from)/2])
+		default:
+			serve(w, r, body, `"v1"`)
+		}
+	})
+	d := newDownloader(t)
+	d.Retries = 2
+	var why []error
+	d.OnEvent = func(e fetch.Event) {
+		if e.Kind == fetch.EventRetry {
+			why = append(why, e.Err)
+		}
+	}
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+	if res[0].Err != nil {
+		t.Fatalf("result %+v, want success", res[0])
+	}
+	want := fmt.Sprintf("got %d of %d bytes", 3*len(body)/4, len(body))
+	if len(why) != 2 || !errors.Is(why[1], fetch.ErrShortBody) || !strings.Contains(why[1].Error(), want) {
+		t.Errorf("retries after %v, want the second after ErrShortBody saying %q", why, want)
+	}
+	checkFile(t, in(d, "f.bin"), body)
+}
+
 func TestFetchRejectsA206ShorterThanAnnounced(t *testing.T) {
 	body := content(2<<20, 22)
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
