@@ -1,15 +1,20 @@
 package fetch_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
+	"github.com/goasyncio/asyncio"
 	"github.com/goasyncio/asyncio/fetch"
 )
 
@@ -331,6 +336,47 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 		if got := fetch.ParseRetryAfter(h, now); got != tt.want {
 			t.Errorf("Retry-After %q, Date %q: %v, want %v", tt.retryAfter, tt.date, got, tt.want)
+		}
+	}
+}
+
+// Elapsed runs from a download's first attempt to its end on the loop's
+// clock, whenever the loop started: a download skipped before any attempt
+// took no time.
+func TestResultElapsed(t *testing.T) {
+	var h hits
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/a" && h.add(r) == 0 {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		serve(w, r, []byte("ok"), "")
+	})
+	d := newDownloader(t)
+	d.Retries, d.Continue = 1, true
+	if err := os.WriteFile(in(d, "b"), []byte("done before"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // as run does
+	res, err := asyncio.Run(func(ctx context.Context) ([]fetch.Result, error) {
+		asyncio.Sleep(ctx, 5*time.Second) // the downloads start at 5s
+		return d.Fetch(ctx, []fetch.Request{
+			{URL: srv.URL + "/a"},
+			{URL: srv.URL + "/b", Name: "b"},
+			{URL: srv.URL + "/c"},
+		})
+	}, asyncio.WithVirtualClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		attempts int
+		elapsed  time.Duration
+	}{{2, 7 * time.Second}, {0, 0}, {1, 0}}
+	for i, w := range want {
+		if res[i].Err != nil || res[i].Attempts != w.attempts || res[i].Elapsed != w.elapsed {
+			t.Errorf("result %d: %d attempts in %v (%v), want %d in %v", i, res[i].Attempts, res[i].Elapsed, res[i].Err, w.attempts, w.elapsed)
 		}
 	}
 }
