@@ -361,3 +361,46 @@ func TestLoops(t *testing.T) {
 		t.Error("Loops lists a closed loop")
 	}
 }
+
+// A debug loop on the real clock that has long had nothing to do reports
+// what its tasks wait for, once, and goes on waiting.
+func TestDebugReportsAStuckLoop(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer asyncio.SetStuckReport(time.Millisecond)()
+	var reports []string
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		var q asyncio.Queue[int]
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return q.Get(ctx) }, asyncio.WithName("getter"))
+		reported := asyncio.CreateFuture[int](ctx)
+		l, _ := asyncio.GetRunningLoop(ctx)
+		l.SetExceptionHandler(func(e *asyncio.Exception) {
+			reports = append(reports, e.Message)
+			if !reported.Done() {
+				reported.SetResult(0)
+			}
+		})
+		return asyncio.Await(ctx, reported)
+	}, asyncio.WithDebug())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 1 || !strings.HasPrefix(reports[0], "loop idle for 1ms with nothing scheduled; waiting tasks:") ||
+		!strings.Contains(reports[0], "getter") || !strings.Contains(reports[0], "awaiting Queue.Get") {
+		t.Errorf("reports = %q, want one naming the getter", reports)
+	}
+}
+
+// A loop with no task has nothing to report when it idles.
+func TestStuckReportNeedsTasks(t *testing.T) {
+	defer noLeaks(t)()
+	var reports []string
+	l := asyncio.NewLoop(asyncio.WithExceptionHandler(func(e *asyncio.Exception) { reports = append(reports, e.Message) }))
+	defer l.Close()
+	l.CallSoon(func() { l.ReportStuck(); l.Stop() })
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 0 {
+		t.Errorf("reports = %q, want none", reports)
+	}
+}

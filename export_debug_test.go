@@ -1,5 +1,7 @@
 package asyncio
 
+import "time"
+
 // White-box hooks for the tests of Snapshot in package asyncio_test.
 
 // SnapshotInFlight returns the snapshot of at most n tasks (n < 0: all) of
@@ -23,3 +25,14 @@ func (f *snapshotFlight) Taken() bool {
 	defer snapshots.Unlock()
 	return f.taken
 }
+
+// SetStuckReport makes debug loops report their stuck tasks after d instead
+// of ten seconds, until restore is called. No loop may run meanwhile.
+func SetStuckReport(d time.Duration) (restore func()) {
+	old := stuckReport
+	stuckReport = d
+	return func() { stuckReport = old }
+}
+
+// ReportStuck reports the loop's stuck tasks as an idle debug loop does.
+func (l *Loop) ReportStuck() { l.reportStuck() }

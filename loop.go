@@ -482,7 +482,7 @@ func (l *Loop) drainInbox() {
 // CallSoonThreadsafe.
 func (l *Loop) idle() error {
 	var w idleWait
-	for l.inboxN.Load() == 0 {
+	for l.inboxN.Load() == 0 && l.ready.len() == 0 { // a report from block may schedule work
 		if len(l.timers) > 0 && l.timers[0].when <= l.Time() {
 			return nil
 		}
@@ -551,13 +551,14 @@ func (l *Loop) nextWake(w *idleWait) (forever bool, wait time.Duration) {
 	return true, 0
 }
 
+// compactIdle is how long the loop must expect to be idle before it gives
+// memory back.
+const compactIdle = 10 * time.Millisecond
+
 // stuckReport is how long a debug loop waits with nothing scheduled before
-// it reports what its tasks are waiting for; compactIdle is how long the
-// loop must expect to be idle before it gives memory back.
-const (
-	stuckReport = 10 * time.Second
-	compactIdle = 10 * time.Millisecond
-)
+// it reports what its tasks are waiting for; a variable so that tests need
+// not wait ten seconds.
+var stuckReport = 10 * time.Second
 
 func (l *Loop) resetSysTimer(d time.Duration) <-chan time.Time {
 	if l.sysTimer == nil {
