@@ -265,3 +265,32 @@ func TestUnretrievedErrorReportedWhenCollected(t *testing.T) {
 		t.Errorf("report = %v", report)
 	}
 }
+
+// Tasks that await a future wake in the order they began to wait, also
+// when one that came before them has given up meanwhile.
+func TestAwaitersWakeInOrderAfterOneLeaves(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		awaiter := func(name string, after time.Duration) {
+			asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				asyncio.Sleep(ctx, after)
+				v, err := asyncio.Await(ctx, f)
+				r.add("%s", name)
+				return v, err
+			})
+		}
+		asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			_, _, err := asyncio.Wait(ctx, []asyncio.Waiter{f}, asyncio.AllCompleted, time.Second)
+			r.add("gave up")
+			return 0, err
+		})
+		awaiter("first", 0)
+		awaiter("second", 2*time.Second)
+		asyncio.Sleep(ctx, 3*time.Second)
+		f.SetResult(1)
+		asyncio.Sleep(ctx, 0)
+		return 0, nil
+	})
+	r.check(t, "gave up", "first", "second")
+}
