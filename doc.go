@@ -52,6 +52,18 @@
 // finished. ErrCancelled matches context.Canceled, and ErrTimeout matches
 // context.DeadlineExceeded, under errors.Is.
 //
+// Cancel is one of three interruptions; a Timeout that expires and a
+// TaskGroup that aborts are the others, and they act alike. Each ends the
+// wait the task is in, whatever it waits in (Await, Sleep, a lock, event,
+// semaphore, condition, barrier or queue, Group, Gather, Wait, WaitFor,
+// AsCompleted), with an error matching ErrCancelled; a task interrupted
+// while it runs gets the error at its next wait. A task counts the
+// interruptions asked of it, as asyncio's Task.cancelling does. A Timeout or
+// TaskGroup takes back the one it made when it ends, and turns it into
+// ErrTimeout or the children's errors; one from outside goes on outwards. A
+// task cancelled from outside while its group fails thus gets the group's
+// errors from Group, and ErrCancelled from its next wait.
+//
 // A task's ctx carries the values of the ctx it was created with but not its
 // cancellation, and it is cancelled when the task ends, as an http.Request's
 // context is when its handler returns. Contexts derived from it start no
@@ -63,6 +75,21 @@
 // is not a panic: in a task other than the main task it ends the goroutine
 // that runs the loop, so a test should fail from a task with t.Error and a
 // returned error, and call t.FailNow only from the main task or outside.
+//
+// # Where goasyncio differs from asyncio
+//
+//   - A cancellation is an error that a wait returns, not an exception: code
+//     that goes on after it has, in asyncio's terms, caught CancelledError.
+//   - Group returns the errors of its children and body joined with
+//     errors.Join, where asyncio raises an ExceptionGroup.
+//   - AsCompleted is an iterator and cannot raise: when the task is
+//     interrupted it stops, and the task's next wait returns ErrCancelled.
+//   - Tasks that await each other in a cycle and are cancelled unwind; in
+//     asyncio, cancelling them recurses until the stack overflows.
+//   - A deadline that reaches past the end of the loop's clock, such as
+//     time.Duration(math.MaxInt64), never fires instead of wrapping.
+//   - A task has a context.Context, cancelled when the task is cancelled or
+//     ends; asyncio has none.
 //
 // # Ordering
 //

@@ -42,3 +42,7 @@ func AfterFuncs(ctx context.Context) int {
 	defer x.mu.Unlock()
 	return len(x.afters)
 }
+
+// Cancelling returns the pending interruption requests of the task of ctx,
+// as asyncio's Task.cancelling.
+func Cancelling(ctx context.Context) int { return taskOf(ctx).requests }

@@ -147,9 +147,12 @@ func (c *Condition) Locked() bool { return c.lock().Locked() }
 
 // Wait releases the lock, waits until Notify or NotifyAll wakes the task, and
 // acquires the lock again before it returns, even when the task is
-// cancelled meanwhile; it then returns ErrCancelled. A task that is
-// notified and cancelled before it resumes passes the notification on to the
-// next waiter. The lock must be held; Wait without it panics.
+// cancelled meanwhile; it then returns ErrCancelled. A task that returns
+// ErrCancelled wakes the next waiter, as asyncio's does: it may have been
+// notified, while it waited or while it took the lock again, and the
+// notification must not be lost; the next waiter may then find nothing to
+// do, a spurious wake-up that callers of Wait must expect anyway. The lock
+// must be held; Wait without it panics.
 func (c *Condition) Wait(ctx context.Context) error {
 	l := c.lock()
 	c.waiters.check(ctx, "Condition.Wait")
@@ -157,16 +160,19 @@ func (c *Condition) Wait(ctx context.Context) error {
 		panic("asyncio: Condition.Wait without holding the lock")
 	}
 	l.Release()
-	r, err := c.waiters.wait(ctx, awaitCondition)
-	if err != nil && r == wakeGranted {
-		c.waiters.wakeFirst(wakeGranted) // we were notified, but will not act on it
-	}
+	_, err := c.waiters.wait(ctx, awaitCondition)
 	for {
 		aerr := l.Acquire(ctx)
 		if aerr == nil {
 			break
 		}
 		err = aerr // cancelled while re-acquiring: the lock is still owed
+	}
+	if err != nil {
+		// We may have been notified, before or while we were cancelled,
+		// and will not act on it: pass it on, as asyncio does, at the
+		// risk of a spurious wake-up, which the protocol allows.
+		c.waiters.wakeFirst(wakeGranted)
 	}
 	return err
 }

@@ -52,10 +52,10 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	return err
 }
 
-// AcquireNowait takes a permit if one is free and no task waits, and
+// AcquireNowait takes a permit if one is free and no task is in line, and
 // returns ErrWouldBlock otherwise.
 func (s *Semaphore) AcquireNowait() error {
-	if s.value == 0 || s.waiters.waiting() {
+	if s.Locked() {
 		return ErrWouldBlock
 	}
 	s.value--
@@ -78,8 +78,9 @@ func (s *Semaphore) release() {
 	}
 }
 
-// Locked reports whether Acquire would wait.
-func (s *Semaphore) Locked() bool { return s.value == 0 || s.waiters.waiting() }
+// Locked reports whether Acquire would wait: no permit is free, or a task
+// is in line for one, waiting or handed one it has not taken yet.
+func (s *Semaphore) Locked() bool { return s.value == 0 || s.waiters.queued() }
 
 // Value returns the number of free permits.
 func (s *Semaphore) Value() int { return s.value }

@@ -45,7 +45,8 @@ type task struct {
 	mustCancel bool       // deliver ErrCancelled when the task next resumes
 	cancelling bool       // interrupt is cancelling what the task awaits
 	ctxFlags   atomic.Uint32
-	cancels    int // Cancel calls that found the task pending
+	interrupts uint64 // interruptions so far; see wait
+	requests   int    // interruptions not taken back: Cancelling
 	id         uint64
 	creator    uint64        // id of the task that created it; 0 for a main task
 	born       time.Duration // loop time when it was created
@@ -292,10 +293,43 @@ func (t *task) cancel() bool {
 	if t.fb.state != statePending {
 		return false
 	}
-	t.cancels++
 	t.cancelContext()
 	t.interrupt()
 	return true
+}
+
+// Every interruption of a task — Cancel, a Timeout that expires, a
+// TaskGroup that aborts — goes through interrupt, which counts it twice:
+// interrupts only grows, so that a wait can tell whether the task was
+// interrupted while it waited, whatever woke it; requests goes down again
+// when the scope that interrupted the task takes its interruption back
+// (uncancel), as asyncio's Task.cancelling and Task.uncancel count, so
+// that a scope can tell its own interruption from one that must go on
+// outwards.
+
+// wait suspends the task until fb completes, as await does, and returns
+// ErrCancelled if the task was interrupted meanwhile, also when the
+// interruption is what completed fb. Every wait for a future of the
+// package's own (a group's, Gather's, Wait's) goes through it, so that no
+// kind of interruption is lost there.
+func (t *task) wait(fb *futureBase) error {
+	before := t.interrupts
+	if err := t.await(fb); err != nil || t.interrupts != before {
+		return ErrCancelled
+	}
+	return nil
+}
+
+// uncancel takes back one interruption request and returns how many are
+// left; when none is, an interruption not delivered yet is dropped.
+func (t *task) uncancel() int {
+	if t.requests > 0 {
+		t.requests--
+		if t.requests == 0 {
+			t.mustCancel = false
+		}
+	}
+	return t.requests
 }
 
 // interrupt makes the task's current suspension, or its next resumption,
@@ -306,6 +340,8 @@ func (t *task) interrupt() {
 	if t.fb.state != statePending {
 		return
 	}
+	t.interrupts++
+	t.requests++
 	l := t.loop()
 	switch {
 	case t.waitingOn != nil && t.cancelling:

@@ -34,6 +34,7 @@ type TaskGroup struct {
 	errs        []error
 	aborting    bool
 	interrupted bool        // abort interrupted the parent inside fn
+	outside     int         // the parent's interruption requests when Group began
 	waiter      *futureBase // done when the last child is, while the group exits
 }
 
@@ -43,23 +44,25 @@ type groupKey struct{}
 // every task started in the group is done. It returns the errors of the
 // children that failed and of fn, joined with errors.Join, in the order they
 // happened; or, if there were none, ErrCancelled if the calling task was
-// cancelled or fn returned a cancellation, and nil otherwise.
+// interrupted from outside the group (by Cancel, an enclosing Timeout or
+// TaskGroup) or fn returned a cancellation, and nil otherwise.
 //
-// If the calling task is cancelled, the children are cancelled and waited
-// for. fn's ctx carries the values of ctx and is cancelled when the group
+// If the calling task is interrupted, the children are cancelled and waited
+// for. If it is interrupted from outside while the group fails, Group
+// returns the errors, and the task's next wait returns ErrCancelled: the
+// interruption is not lost. fn's ctx carries the values of ctx and is cancelled when the group
 // aborts or ends; tasks started in the group inherit its values. If fn
 // panics, the children are cancelled and waited for before the panic goes
 // on. Group panics as Await does when ctx does not belong to the running
 // task.
 func Group(ctx context.Context, fn func(ctx context.Context, g *TaskGroup) error) error {
 	t := runningTask(ctx, "Group")
-	g := &TaskGroup{parent: t}
+	g := &TaskGroup{parent: t, outside: t.requests}
 	g.ctx = newScopeCtx(ctx, groupKey{}, g)
-	cancels := t.cancels
 	returned := false
 	defer func() {
 		if !returned { // fn panicked: stop the children before the panic goes on
-			g.state = groupExiting
+			g.exitBody()
 			g.abort()
 			g.waitChildren()
 			g.finish()
@@ -67,11 +70,11 @@ func Group(ctx context.Context, fn func(ctx context.Context, g *TaskGroup) error
 	}()
 	err := fn(g.ctx, g)
 	returned = true
-	g.state = groupExiting
+	g.exitBody()
 	bodyCancelled := false
 	if err != nil {
 		switch {
-		case g.interrupted && t.cancels == cancels && isCancellation(err):
+		case g.interrupted && !g.interruptedFromOutside() && isCancellation(err):
 			// Our own interrupt: the children's errors say why.
 		case isCancellation(err):
 			bodyCancelled = true
@@ -84,10 +87,16 @@ func Group(ctx context.Context, fn func(ctx context.Context, g *TaskGroup) error
 	g.finish()
 	switch {
 	case len(g.errs) > 0:
+		if g.interruptedFromOutside() {
+			// The task is being stopped from outside as well: the errors
+			// win here, and the stop comes at the task's next await, as
+			// asyncio re-cancels the parent of a failed group.
+			t.mustCancel = true
+		}
 		return errors.Join(g.errs...)
 	case bodyCancelled:
 		return err
-	case t.cancels != cancels:
+	case g.interruptedFromOutside():
 		return ErrCancelled
 	}
 	return nil
@@ -171,17 +180,30 @@ func (g *TaskGroup) abort() {
 }
 
 // waitChildren suspends the parent until every child is done. If the
-// parent is cancelled meanwhile, the group aborts and it goes on waiting.
+// parent is interrupted meanwhile, the group aborts and it goes on waiting.
 func (g *TaskGroup) waitChildren() {
 	for g.children.Len() > 0 {
 		g.waiter = &futureBase{l: g.parent.loop(), kind: awaitGroup}
-		cancels := g.parent.cancels
-		if err := g.parent.await(g.waiter); err != nil || g.parent.cancels != cancels {
+		if err := g.parent.wait(g.waiter); err != nil {
 			g.abort()
 		}
 	}
 	g.waiter = nil
 }
+
+// exitBody marks the end of fn, and takes back the interruption of the
+// parent that abort made while fn ran, if any.
+func (g *TaskGroup) exitBody() {
+	g.state = groupExiting
+	if g.interrupted {
+		g.parent.uncancel()
+	}
+}
+
+// interruptedFromOutside reports whether the parent has interruption
+// requests that are not the group's: a Cancel, an enclosing Timeout or
+// TaskGroup.
+func (g *TaskGroup) interruptedFromOutside() bool { return g.parent.requests > g.outside }
 
 func (g *TaskGroup) finish() {
 	g.state = groupDone

@@ -20,7 +20,7 @@ type TimeoutScope struct {
 	_     noCopy
 	t     *task
 	when  time.Duration
-	timer *TimerHandle
+	timer interface{ Cancel() } // the *Handle or *TimerHandle of expire
 	state timeoutState
 	ctx   *scopeCtx
 }
@@ -58,23 +58,36 @@ func TimeoutOf(ctx context.Context) *TimeoutScope {
 	return s
 }
 
-func runTimeout(ctx context.Context, t *task, when time.Duration, fn func(ctx context.Context) error) error {
+func runTimeout(ctx context.Context, t *task, when time.Duration, fn func(ctx context.Context) error) (err error) {
 	s := &TimeoutScope{t: t}
 	s.ctx = newScopeCtx(ctx, timeoutKey{}, s)
+	outside := t.requests
 	s.arm(when)
-	cancels := t.cancels
-	defer s.exit() // also when fn panics
-	err := fn(s.ctx)
-	if s.state == timeoutExpired && t.cancels == cancels && isCancellation(err) {
-		return ErrTimeout
-	}
-	return err
+	defer func() { // also when fn panics
+		s.exit()
+		if s.state != timeoutExpired {
+			return
+		}
+		// The deadline interrupted fn: take that back. If no other
+		// interruption came meanwhile, fn's cancellation was ours.
+		if t.uncancel() <= outside && err != nil && isCancellation(err) {
+			err = ErrTimeout
+		}
+	}()
+	return fn(s.ctx)
 }
 
-// arm sets the deadline; one already past fires at the next iteration.
+// arm sets the deadline. One already past expires the scope in a callback
+// scheduled now, which runs before the task's next step, so that the first
+// await inside fn, even Sleep(ctx, 0), ends with the interruption.
 func (s *TimeoutScope) arm(when time.Duration) {
 	s.when = when
-	s.timer = s.t.loop().CallAt(when, s.expire)
+	l := s.t.loop()
+	if when <= l.Time() {
+		s.timer = l.CallSoon(s.expire)
+		return
+	}
+	s.timer = l.CallAt(when, s.expire)
 }
 
 // expire interrupts the task if it is still inside fn.

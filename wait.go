@@ -40,8 +40,9 @@ func (w ReturnWhen) String() string {
 // the pending ones on timeout nor looks at results: call Result on the done
 // ones. With no waiters it returns at once.
 //
-// If the task is cancelled, Wait returns the split as it stands and an error
-// matching ErrCancelled; the waiters are not cancelled. Wait returns an
+// If the task is interrupted (see Cancellation in the package doc), Wait
+// returns the split as it stands and an error matching ErrCancelled; the
+// waiters are not cancelled. Wait returns an
 // error for an unknown when, and panics as Await does when ctx does not
 // belong to the running task, or when a waiter belongs to another loop.
 func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Duration) (done, pending []Waiter, err error) {
@@ -132,8 +133,7 @@ func (w *waitState) wait(t *task, ws []Waiter, timeout time.Duration) error {
 	if timeout > 0 {
 		th = t.loop().CallLater(timeout, func() { w.outer.cancel() })
 	}
-	cancels := t.cancels
-	err := t.await(&w.outer)
+	err := t.wait(&w.outer)
 	if th != nil {
 		th.Cancel()
 	}
@@ -141,9 +141,6 @@ func (w *waitState) wait(t *task, ws []Waiter, timeout time.Duration) error {
 		if fb := x.futBase(); fb.state == statePending {
 			fb.removeWaker(w)
 		}
-	}
-	if err == nil && t.cancels != cancels {
-		err = ErrCancelled // the task's cancellation completed outer
 	}
 	return err
 }
@@ -154,7 +151,7 @@ func (w *waitState) wait(t *task, ws []Waiter, timeout time.Duration) error {
 // error as soon as that happens and leaves the others running. With no
 // awaitables it returns at once.
 //
-// If the task calling Gather is cancelled, Gather cancels every awaitable
+// If the task calling Gather is interrupted, Gather cancels every awaitable
 // still pending, waits until they are done, and returns an error matching
 // ErrCancelled. Gather panics as Await does when ctx does not belong to the
 // running task, or when an awaitable belongs to another loop.
@@ -234,8 +231,7 @@ func gather[T any](t *task, aws []Awaitable[T], stopOnErr bool) error {
 	if g.firstErr != nil || g.pending == 0 {
 		return g.firstErr
 	}
-	cancels := t.cancels
-	if err := t.await(&g.outer); err != nil || t.cancels != cancels {
+	if err := t.wait(&g.outer); err != nil {
 		cancelAll(g, t, aws)
 		return ErrCancelled
 	}
@@ -255,7 +251,7 @@ func cancelAll[T any](g *gatherState, t *task, aws []Awaitable[T]) {
 	}
 	g.outer = futureBase{l: t.loop(), kind: awaitGather}
 	g.stopOnErr = false
-	_ = t.await(&g.outer) // an error means cancelled again: stop waiting
+	_ = t.await(&g.outer) // woken early means interrupted again: stop waiting
 }
 
 // WaitFor awaits aw for at most d, and returns its result. If d passes
@@ -263,7 +259,7 @@ func cancelAll[T any](g *gatherState, t *task, aws []Awaitable[T]) {
 // matching ErrTimeout, unless aw ended with a result after all. A d <= 0
 // times out at once unless aw is already done.
 //
-// If the calling task is cancelled, aw is cancelled too and WaitFor returns
+// If the calling task is interrupted, aw is cancelled too and WaitFor returns
 // an error matching ErrCancelled once aw is done. WaitFor panics as Await
 // does when ctx does not belong to the running task.
 func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, error) {
@@ -286,7 +282,7 @@ func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, e
 	} else {
 		th = t.loop().CallLater(d, expire)
 	}
-	cancels := t.cancels
+	before := t.interrupts
 	var err error
 	if fb.state == statePending {
 		err = t.await(fb)
@@ -299,7 +295,7 @@ func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, e
 	case err != nil:
 		var zero T
 		return zero, err
-	case timedOut && fb.state == stateCancelled && t.cancels == cancels:
+	case timedOut && fb.state == stateCancelled && t.interrupts == before:
 		var zero T
 		return zero, ErrTimeout
 	}
@@ -334,9 +330,10 @@ func checkFuture(t *task, fb *futureBase, op string) {
 // block. Awaitables already done come first, in the order of aws.
 //
 // Iteration stops early, without cancelling the awaitables left, when the
-// loop body breaks or the task is cancelled; after a cancellation ctx.Err()
-// is not nil. Each iteration panics as Await does when ctx does not belong to
-// the running task.
+// loop body breaks or the task is interrupted (see Cancellation in the
+// package doc); after an interruption the task's next wait returns
+// ErrCancelled. Each iteration panics as Await does when ctx does not belong
+// to the running task.
 func AsCompleted[T any](ctx context.Context, aws ...Awaitable[T]) iter.Seq[Awaitable[T]] {
 	return func(yield func(Awaitable[T]) bool) {
 		t := runningTask(ctx, "AsCompleted")
@@ -365,8 +362,8 @@ func AsCompleted[T any](ctx context.Context, aws ...Awaitable[T]) iter.Seq[Await
 		for c.done.len() > 0 || c.pending > 0 {
 			if c.done.len() == 0 {
 				c.outer = futureBase{l: t.loop(), kind: awaitAsCompleted}
-				cancels := t.cancels
-				if err := t.await(&c.outer); err != nil || t.cancels != cancels {
+				if err := t.wait(&c.outer); err != nil {
+					t.mustCancel = true // not lost: the task's next await ends with it
 					return
 				}
 				continue
