@@ -404,3 +404,16 @@ func TestStuckReportNeedsTasks(t *testing.T) {
 		t.Errorf("reports = %q, want none", reports)
 	}
 }
+
+// The main task's steps are timed as other tasks' are.
+func TestDebugReportsSlowMainTaskStep(t *testing.T) {
+	var reports []string
+	run(t, func(ctx context.Context) (int, error) {
+		time.Sleep(150 * time.Millisecond) // blocks the loop
+		return 0, asyncio.Sleep(ctx, time.Second)
+	}, asyncio.WithDebug(), asyncio.WithExceptionHandler(func(e *asyncio.Exception) { reports = append(reports, e.Message) }))
+	if len(reports) != 1 || !strings.Contains(reports[0], "task Task-1 (asyncio_test.TestDebugReportsSlowMainTaskStep.func1) held the loop for") ||
+		!strings.Contains(reports[0], "it then suspended at /") || !strings.Contains(reports[0], "debug_test.go:") {
+		t.Errorf("reports = %q", reports)
+	}
+}

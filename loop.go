@@ -50,7 +50,8 @@ type Loop struct {
 	todo     int // entries of the current iteration not yet run
 	timers   timerHeap
 	timerSeq uint64
-	current  *task // the task whose code is running, if any
+	current  *task     // the task whose code is running, if any
+	mainStep time.Time // in debug mode, when the inline main task last resumed
 	stopping bool
 	closing  bool // Close is unwinding the pending tasks
 	live     taskList
@@ -400,6 +401,9 @@ func (l *Loop) runInline(t *task) {
 			r := l.ready.pop()
 			if r == runnable(t) {
 				l.current = t
+				if l.debug {
+					l.mainStep = time.Now()
+				}
 				return
 			}
 			l.runEntry(r)
@@ -424,6 +428,19 @@ func (l *Loop) runEntry(r runnable) {
 	r.run()
 	if d := time.Since(start); d > slowCallback {
 		l.report(&Exception{Message: slowReport(r, d.Round(time.Millisecond))})
+	}
+}
+
+// endMainStep reports, in debug mode, a step of the inline main task that
+// held the loop too long, as runEntry does for other tasks' steps. The
+// main task's steps run outside runEntry: from when runInline hands the
+// loop's goroutine back to it until it suspends again or returns.
+func (l *Loop) endMainStep(t *task) {
+	if !l.debug {
+		return
+	}
+	if d := time.Since(l.mainStep); d > slowCallback {
+		l.report(&Exception{Message: slowReport(t, d.Round(time.Millisecond))})
 	}
 }
 

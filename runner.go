@@ -79,6 +79,7 @@ func (l *Loop) runMain(t *task) {
 	}()
 	l.runInline(t)
 	t.body.runBody()
+	l.endMainStep(t)
 	l.current = nil
 }
 

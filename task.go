@@ -254,6 +254,7 @@ func (t *task) suspend() {
 		t.ctxExtra().suspendedAt = callerOutside()
 	}
 	if t.inline {
+		t.loop().endMainStep(t)
 		t.loop().runInline(t)
 		return
 	}
