@@ -294,3 +294,24 @@ func TestAwaitersWakeInOrderAfterOneLeaves(t *testing.T) {
 	})
 	r.check(t, "gave up", "first", "second")
 }
+
+// A long result is cut to 80 bytes in a future's description, at a
+// character boundary, as Python's reprlib shortens values.
+func TestFutureStringCutsLongResults(t *testing.T) {
+	cases := []struct{ result, shown string }{
+		{strings.Repeat("a", 78), `"` + strings.Repeat("a", 78) + `"`}, // 80 bytes quoted: whole
+		{strings.Repeat("a", 79), `"` + strings.Repeat("a", 76) + "..."},
+		{strings.Repeat("é", 50), `"` + strings.Repeat("é", 38) + "..."},
+		{"a" + strings.Repeat("é", 50), `"a` + strings.Repeat("é", 37) + "..."}, // byte 77 is inside an é
+	}
+	run(t, func(ctx context.Context) (int, error) {
+		for _, c := range cases {
+			f := asyncio.CreateFuture[string](ctx)
+			f.SetResult(c.result)
+			if got, want := f.String(), "<Future finished result="+c.shown+">"; got != want {
+				t.Errorf("String() =\n %s\nwant\n %s", got, want)
+			}
+		}
+		return 0, nil
+	})
+}

@@ -134,6 +134,9 @@ func waitDead(t *testing.T, pid int, d time.Duration) bool {
 // killLater kills process pid when the test ends, in case a failure left it
 // running. A test lasts far too short a time for the pid to be reused.
 func killLater(t *testing.T, pid int) {
+	if pid <= 1 {
+		t.Fatalf("killLater(%d): not a process of its own; it would signal a group", pid)
+	}
 	t.Cleanup(func() {
 		if !isDead(pid) {
 			syscall.Kill(pid, syscall.SIGKILL)
@@ -171,7 +174,7 @@ func TestCallPendingUntilSent(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	p := futures.NewProcessPool(1)
 	defer p.Shutdown(true)
-	pid := callOK(t, p, getpid, struct{}{})
+	pid := workerPID(t, p)
 	// A stopped worker reads nothing, so a request larger than a pipe
 	// holds cannot be written to it.
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
@@ -214,7 +217,7 @@ func TestWorkerDeathWithGrandchildHoldingPipes(t *testing.T) {
 					checkFDs(t, fds)
 				}
 			})
-			pid := callOK(t, p, getpid, struct{}{})
+			pid := workerPID(t, p)
 			gate := newFifo(t)
 			f := futures.Call(p, sleeper, sleeperArg{string(gate), tc.passPipes})
 			child := readPid(t, gate)
@@ -231,7 +234,7 @@ func TestWorkerDeathWithGrandchildHoldingPipes(t *testing.T) {
 			if !errors.Is(err, futures.ErrBrokenWorker) || !strings.Contains(err.Error(), "signal: killed") {
 				t.Errorf("error %v, want ErrBrokenWorker with the signal", err)
 			}
-			if next := callOK(t, p, getpid, struct{}{}); next == pid {
+			if next := workerPID(t, p); next == pid {
 				t.Errorf("the next call ran on the killed worker %d", pid)
 			}
 		})
@@ -268,7 +271,7 @@ func TestJunkOnReplyPipe(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fds := openFDs(t)
 			p := futures.NewProcessPool(1)
-			pid := callOK(t, p, getpid, struct{}{})
+			pid := workerPID(t, p)
 			killLater(t, pid) // unblocks a stuck pool
 			_, err := futures.Call(p, junk, tc.junk).ResultTimeout(hangLimit)
 			if errors.Is(err, futures.ErrTimeout) {
@@ -355,7 +358,7 @@ func TestWorkerDiesWithPoolProcess(t *testing.T) {
 	for sc.Scan() && sc.Text() != "spinning" { // the worker runs the call
 		fmt.Sscanf(sc.Text(), "worker %d", &pid)
 	}
-	if err := sc.Err(); err != nil || pid == 0 {
+	if err := sc.Err(); err != nil || pid <= 1 {
 		t.Fatalf("the pool's process did not report a worker in a call: pid %d, %v", pid, err)
 	}
 	killLater(t, pid)

@@ -122,6 +122,18 @@ func callOK[A, R any](t *testing.T, p *futures.ProcessPoolExecutor, fn futures.F
 	return v
 }
 
+// workerPID returns the pid of a worker of p, read by a call, after
+// checking that it is one: a test that signals 0 or -1 by mistake stops or
+// kills whole process groups, the test runner's included.
+func workerPID(t *testing.T, p *futures.ProcessPoolExecutor) int {
+	t.Helper()
+	pid := callOK(t, p, getpid, struct{}{})
+	if pid <= 1 || pid == os.Getpid() {
+		t.Fatalf("getpid in a worker = %d, not a worker's pid", pid)
+	}
+	return pid
+}
+
 func TestCallRoundTrip(t *testing.T) {
 	p := newPool(t, 2)
 	if v := callOK(t, p, square, 7); v != 49 {
@@ -167,13 +179,13 @@ func TestCallReturnsFunctionErrorText(t *testing.T) {
 
 func TestCallPanicBecomesPanicError(t *testing.T) {
 	p := newPool(t, 1)
-	pid := callOK(t, p, getpid, struct{}{})
+	pid := workerPID(t, p)
 	_, err := futures.Call(p, boom, "kaboom").Result()
 	var pe *futures.PanicError
 	if !errors.As(err, &pe) || pe.Value != "kaboom" || !strings.Contains(string(pe.Stack), "process_test.go") {
 		t.Fatalf("error %#v, want a *PanicError of \"kaboom\" with the worker's stack", err)
 	}
-	if again := callOK(t, p, getpid, struct{}{}); again != pid {
+	if again := workerPID(t, p); again != pid {
 		t.Errorf("the worker was replaced after a recovered panic: %d, then %d", pid, again)
 	}
 }
@@ -234,7 +246,7 @@ func TestWorkerDeathFailsOnlyItsCall(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPool(t, 1)
-			pid := callOK(t, p, getpid, struct{}{})
+			pid := workerPID(t, p)
 			dying := tc.kill(t, p, pid)
 			queued := futures.Call(p, getpid, struct{}{})
 			_, err := dying.Result()
@@ -256,7 +268,7 @@ func TestProcessPoolShutdownReapsWorkers(t *testing.T) {
 	p := newPool(t, 2)
 	gate := newFifo(t)
 	a := futures.Call(p, block, string(gate)) // keeps one worker busy
-	pidB := callOK(t, p, getpid, struct{}{})  // so this starts another
+	pidB := workerPID(t, p)                   // so this starts another
 	gate.release(t)
 	pidA, err := a.Result()
 	if err != nil {
@@ -349,14 +361,14 @@ func TestRegisterMisusePanics(t *testing.T) {
 
 func TestWorkerKilledWhileIdleIsReplacedQuietly(t *testing.T) {
 	p := newPool(t, 1)
-	pid := callOK(t, p, getpid, struct{}{})
+	pid := workerPID(t, p)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	// Wait until the worker is dead, with no thread left that could hold
 	// its end of the pipe: reaped already, or a zombie of one thread.
 	waitDead(t, pid, time.Minute)
-	if next := callOK(t, p, getpid, struct{}{}); next == pid {
+	if next := workerPID(t, p); next == pid {
 		t.Errorf("the call ran on the dead worker %d", pid)
 	}
 }
