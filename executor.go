@@ -37,8 +37,14 @@ func RunInExecutor[T any](ctx context.Context, ex futures.Executor, fn func() (T
 // the counterpart of asyncio.to_thread, for blocking calls such as file or
 // network I/O with libraries that do not know about the loop. If the task is
 // cancelled, ToThread returns ErrCancelled at once; fn should watch ctx (an
-// http.Request made with it stops) to end early too. ToThread panics as
-// Await does when ctx does not belong to the running task.
+// http.Request made with it stops) to end early too. A fn that does not
+// goes on holding its worker after ToThread has returned, and the default
+// executor has only min(32, runtime.NumCPU()+4) of them: when they are all held,
+// new work queues and waits for one, so a program that blocks in many
+// calls at once (one per connection, say) must use functions that watch
+// ctx, or give such work an executor of its own size with RunInExecutor
+// or SetDefaultExecutor. ToThread panics as Await does when ctx does not
+// belong to the running task.
 func ToThread[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	return Await(ctx, RunInExecutor(ctx, nil, fn))
 }
