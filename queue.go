@@ -2,7 +2,9 @@ package asyncio
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"iter"
 )
 
 // A Queue passes items between tasks of one loop, first in, first out: the
@@ -151,6 +153,31 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		return v, nil
 	}
 	return zero, ErrQueueShutDown // woken by Shutdown, or promised an item Shutdown dropped
+}
+
+// All returns an iterator over the items of the queue, each taken with
+// Get, for `for v := range q.All(ctx)`: a consumer that runs until the
+// queue is shut down. Iteration ends once the queue is shut down and empty,
+// when the loop body breaks, or when the task is interrupted while it waits
+// for an item (see Cancellation in the package doc); after an interruption
+// the task's next wait returns ErrCancelled. An item is taken before the
+// body sees it, as with Get: a consumer of a queue that others Join calls
+// TaskDone when it has processed it. All panics as Get does.
+func (q *Queue[T]) All(ctx context.Context) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for {
+			v, err := q.Get(ctx)
+			if err != nil {
+				if !errors.Is(err, ErrQueueShutDown) {
+					taskOf(ctx).mustCancel = true // not lost: the next wait ends with it
+				}
+				return
+			}
+			if !yield(v) {
+				return
+			}
+		}
+	}
 }
 
 // GetNowait removes and returns the next item if there is one that no

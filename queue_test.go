@@ -292,3 +292,46 @@ func TestQueueShutdownImmediateWakesJoin(t *testing.T) {
 		return 0, err
 	})
 }
+
+// A consumer ranges over a queue until it is shut down and empty.
+func TestQueueAll(t *testing.T) {
+	var r recorder
+	run(t, func(ctx context.Context) (int, error) {
+		q := asyncio.NewQueue[int](2)
+		consumer := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			sum := 0
+			for v := range q.All(ctx) {
+				r.add("got %d at %s", v, now(ctx))
+				sum += v
+			}
+			return sum, nil
+		})
+		for i := range 3 {
+			q.Put(ctx, i+1)
+			asyncio.Sleep(ctx, time.Second)
+		}
+		q.Shutdown(false)
+		sum, err := asyncio.Await(ctx, consumer)
+		r.add("sum %d", sum)
+		return 0, err
+	})
+	r.check(t, "got 1 at 0s", "got 2 at 1s", "got 3 at 2s", "sum 6")
+}
+
+// Ranging over a queue ends when the task is interrupted, and the
+// interruption is not lost: the task's next wait ends with it.
+func TestQueueAllInterrupted(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var q asyncio.Queue[int]
+		err := asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			for range q.All(ctx) {
+				t.Error("an item came from an empty queue")
+			}
+			return asyncio.Sleep(ctx, time.Hour)
+		})
+		if !errors.Is(err, asyncio.ErrTimeout) {
+			t.Errorf("Timeout = %v, want ErrTimeout at the Sleep after the loop", err)
+		}
+		return 0, nil
+	})
+}

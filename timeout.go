@@ -115,8 +115,10 @@ func (s *TimeoutScope) When() time.Duration { return s.when }
 func (s *TimeoutScope) Expired() bool { return s.state == timeoutExpired }
 
 // Reschedule moves the deadline to loop time when; a time already past
-// expires the scope at the next iteration. It panics once the scope has
-// expired or its function has returned.
+// expires the scope before the task's next step. A when of
+// time.Duration(math.MaxInt64) is past the end of the clock: the scope then
+// never expires, as asyncio's reschedule(None). Reschedule panics once the
+// scope has expired or its function has returned.
 func (s *TimeoutScope) Reschedule(when time.Duration) {
 	switch s.state {
 	case timeoutExpired:

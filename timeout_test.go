@@ -3,6 +3,7 @@ package asyncio_test
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -205,6 +206,20 @@ func TestScopesLetGoOfTheTaskContext(t *testing.T) {
 			if n := asyncio.AfterFuncs(ctx); n != 0 {
 				t.Errorf("after three of %s: %d functions still registered on the task's ctx", s.name, n)
 			}
+		}
+		return 0, nil
+	})
+}
+
+// Rescheduling a timeout to the end of the clock disables it.
+func TestTimeoutRescheduleToNever(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		err := asyncio.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			asyncio.TimeoutOf(ctx).Reschedule(time.Duration(math.MaxInt64))
+			return asyncio.Sleep(ctx, time.Hour)
+		})
+		if err != nil || now(ctx) != "1h0m0s" {
+			t.Errorf("Timeout = %v at %s, want nil after the hour", err, now(ctx))
 		}
 		return 0, nil
 	})
