@@ -81,6 +81,10 @@ type Loop struct {
 	mu     sync.Mutex
 	inbox  []*Handle
 	inboxN atomic.Int32
+	// What must learn that the inbox was dropped at Close: the callbacks
+	// of RunCoroutineThreadsafe not run yet, which would otherwise leave
+	// their futures pending for good.
+	onDrop map[*Handle]func()
 	wake   chan struct{} // one token: "the inbox has something"
 }
 
@@ -210,11 +214,22 @@ func (l *Loop) CallAt(when time.Duration, fn func()) *TimerHandle {
 // from one goroutine run in the order they were made. It returns
 // ErrLoopClosed once the loop is closed, and fn will then never run.
 func (l *Loop) CallSoonThreadsafe(fn func()) error {
-	h := &Handle{fn: fn, loop: l}
+	return l.enqueue(&Handle{fn: fn, loop: l}, nil)
+}
+
+// enqueue adds h to the inbox and wakes the loop. If onDrop is not nil and
+// Close drops h before it runs, Close calls onDrop.
+func (l *Loop) enqueue(h *Handle, onDrop func()) error {
 	l.mu.Lock()
 	if l.closed.Load() {
 		l.mu.Unlock()
 		return ErrLoopClosed
+	}
+	if onDrop != nil {
+		if l.onDrop == nil {
+			l.onDrop = make(map[*Handle]func())
+		}
+		l.onDrop[h] = onDrop
 	}
 	l.inbox = append(l.inbox, h)
 	l.inboxN.Store(int32(len(l.inbox)))
@@ -268,7 +283,12 @@ func (l *Loop) Close() error {
 	}
 	l.closed.Store(true)
 	l.inbox = nil
+	dropped := l.onDrop
+	l.onDrop = nil
 	l.mu.Unlock()
+	for _, fn := range dropped {
+		fn()
+	}
 	unregister(l.id)
 
 	l.destroyPending()
