@@ -10,7 +10,7 @@ import (
 	"github.com/goasyncio/asyncio/greenlet"
 )
 
-// The test needs the assembly goroutineID: the portable fallback allocates
+// The test needs the assembly goid.Current: the portable fallback allocates
 // the buffer that runtime.Stack fills.
 
 func TestSwitchDoesNotAllocate(t *testing.T) {

@@ -3,6 +3,8 @@ package greenlet
 import (
 	"errors"
 	"runtime/debug"
+
+	"github.com/goasyncio/asyncio/internal/goid"
 )
 
 // A Greenlet is a function that runs as a coroutine on explicit switches:
@@ -24,7 +26,7 @@ type Greenlet struct {
 	caller *Greenlet
 	next   func() (struct{}, bool)
 	yield  func(struct{}) bool
-	gid    uintptr // goroutineID of the goroutine it runs on, once started
+	gid    uintptr // goid.Current of the goroutine it runs on, once started
 }
 
 type state uint8
@@ -45,7 +47,7 @@ func New(run func(args ...any) any) *Greenlet {
 	if run == nil {
 		panic("greenlet: New with a nil run function")
 	}
-	w := worldOf(goroutineID())
+	w := worldOf(goid.Current())
 	return &Greenlet{w: w, run: run, parent: w.cur}
 }
 
@@ -54,7 +56,7 @@ func New(run func(args ...any) any) *Greenlet {
 // code. A goroutine that runs no greenlet yet becomes the main greenlet of
 // a new world, which Current returns.
 func Current() *Greenlet {
-	return worldOf(goroutineID()).cur
+	return worldOf(goid.Current()).cur
 }
 
 // Parent returns the greenlet that was running when g was made, to which
@@ -154,7 +156,7 @@ func (g *Greenlet) bound() *world {
 	if w == nil {
 		panic("greenlet: use of a Greenlet not made by New")
 	}
-	if goroutineID() != w.gid {
+	if goid.Current() != w.gid {
 		panic(ErrWrongGoroutine)
 	}
 	return w
@@ -178,7 +180,7 @@ func pack(args []any) any {
 // own goroutine from the first switch to the greenlet until it dies.
 func (g *Greenlet) body(yield func(struct{}) bool) {
 	w := g.w
-	g.yield, g.gid, g.state = yield, goroutineID(), started
+	g.yield, g.gid, g.state = yield, goid.Current(), started
 	register(g.gid, w)
 	defer unregister(g.gid)
 	args := w.args

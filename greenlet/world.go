@@ -42,7 +42,7 @@ import (
 type world struct {
 	main *Greenlet
 	cur  *Greenlet // the running greenlet
-	gid  uintptr   // goroutineID of the goroutine running cur
+	gid  uintptr   // goid.Current of the goroutine running cur
 
 	// The switch in flight: where it goes, and what it delivers. A target
 	// that has not started receives args; one that is suspended receives

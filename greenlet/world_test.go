@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/goasyncio/asyncio/internal/goid"
 )
 
 func TestRegistryForgetsCollectedWorlds(t *testing.T) {
@@ -12,7 +14,7 @@ func TestRegistryForgetsCollectedWorlds(t *testing.T) {
 	ids := make(chan uintptr)
 	go func() {
 		New(func(...any) any { return nil }).Switch()
-		id := goroutineID()
+		id := goid.Current()
 		registry.Lock()
 		w := registry.worlds[id].Value()
 		registry.Unlock()

@@ -2,11 +2,11 @@
 
 #include "textflag.h"
 
-// func goroutineID() uintptr
+// func Current() uintptr
 //
 // On arm64 the runtime keeps the current goroutine's descriptor in the
 // dedicated register g (R28).
-TEXT ·goroutineID(SB), NOSPLIT, $0-8
+TEXT ·Current(SB), NOSPLIT, $0-8
 	MOVD g, R0
 	MOVD R0, ret+0(FP)
 	RET

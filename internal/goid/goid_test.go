@@ -1,4 +1,4 @@
-package greenlet
+package goid
 
 import (
 	"testing"
@@ -6,11 +6,13 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestGoroutineID(t *testing.T) {
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestCurrent(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	for name, id := range map[string]func() uintptr{
-		"goroutineID":      goroutineID,
-		"stackGoroutineID": stackGoroutineID,
+		"Current":   Current,
+		"fromStack": fromStack,
 	} {
 		t.Run(name, func(t *testing.T) {
 			mine := id()
