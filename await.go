@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/goasyncio/asyncio/internal/coro"
+	"github.com/goasyncio/asyncio/internal/goid"
 )
 
 // Await suspends the task that owns ctx until aw is done, letting the loop
@@ -71,6 +72,12 @@ func runningTask(ctx context.Context, op string) *task {
 			panic(coro.Stopped) // Close is unwinding the task: keep unwinding
 		}
 		panic(noLoop(op))
+	}
+	if goid.Fast && t.g.Load() != goid.Current() {
+		// Not the task's own goroutine: another task's, or one the loop
+		// does not know, whose read of the loop's state would race.
+		panic(fmt.Sprintf("asyncio: %s called with the ctx of task %s from another task or goroutine; a task may %s only with its own ctx, from its own code",
+			op, t.Name(), op))
 	}
 	if c := t.loop().current; c != t {
 		running := "a callback"

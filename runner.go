@@ -3,6 +3,8 @@ package asyncio
 import (
 	"context"
 	"fmt"
+
+	"github.com/goasyncio/asyncio/internal/goid"
 )
 
 // Run makes a loop, runs main on it as the main task (Task-1) until main
@@ -77,6 +79,7 @@ func (l *Loop) runMain(t *task) {
 			}
 		}
 	}()
+	t.g.Store(goid.Current())
 	l.runInline(t)
 	t.body.runBody()
 	l.endMainStep(t)

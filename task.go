@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goasyncio/asyncio/internal/coro"
+	"github.com/goasyncio/asyncio/internal/goid"
 )
 
 // The life of a task:
@@ -57,6 +58,7 @@ type task struct {
 	sleep      timer           // armed while the task sleeps
 	prev, next *task           // the loop's list of live tasks
 	extra      atomic.Pointer[taskExtra]
+	g          atomic.Uintptr // the goroutine the task's code runs on (goid.Current)
 }
 
 // taskBody is implemented by *Task[T]: it runs the function and records the
@@ -243,7 +245,11 @@ func (t *task) run() {
 	}
 }
 
-func runTask(arg any) { arg.(*task).body.runBody() }
+func runTask(arg any) {
+	t := arg.(*task)
+	t.g.Store(goid.Current())
+	t.body.runBody()
+}
 
 // wake makes a task that awaits a future runnable again.
 func (t *task) wake(*futureBase) { t.loop().ready.push(t) }

@@ -434,11 +434,23 @@ func TestAwaitWithAnotherTasksCtxPanics(t *testing.T) {
 		mainCtx := ctx
 		task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
 			p := mustPanic(t, func() { asyncio.Sleep(mainCtx, 0) })
-			panicMatches(t, p, nil, "with the ctx of task Task-1 while task Task-2 is running")
+			panicMatches(t, p, nil, "with the ctx of task Task-1 from another task or goroutine")
 			return 0, nil
 		})
 		_, err := asyncio.Await(ctx, task)
 		return 0, err
+	})
+}
+
+// A goroutine that is not the task's may not wait with the task's ctx, not
+// even while the task runs: the loop's state is the loop's goroutine's. The
+// check itself must not race (go test -race).
+func TestAwaitFromAnotherGoroutinePanics(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		got := make(chan any)
+		go func() { got <- mustPanic(t, func() { asyncio.Sleep(ctx, 0) }) }()
+		panicMatches(t, <-got, nil, "Sleep called with the ctx of task Task-1 from another task or goroutine")
+		return 0, nil
 	})
 }
 
