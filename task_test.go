@@ -594,9 +594,8 @@ func TestAwaitNilOrZeroFuturePanics(t *testing.T) {
 			{"nil function", "nil function", func() { asyncio.CreateTask[int](ctx, nil) }},
 		}
 		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) {
-				panicMatches(t, mustPanic(t, c.fn), nil, c.want)
-			})
+			p := mustPanic(t, c.fn) // on the task's goroutine: a subtest runs on another
+			t.Run(c.name, func(t *testing.T) { panicMatches(t, p, nil, c.want) })
 		}
 		return 0, nil
 	})
