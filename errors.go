@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/goasyncio/asyncio/futures"
+	"github.com/goasyncio/asyncio/internal/errkind"
 )
 
 // ErrNoRunningLoop is the error that CreateTask, CreateFuture, Await and Sleep
@@ -20,14 +23,15 @@ var ErrInvalidState = errors.New("asyncio: invalid state")
 
 // ErrCancelled is returned by Await, Sleep, Wait, Gather and WaitFor when the
 // task that calls them, or the future they wait for, is cancelled, and by
-// Result on a cancelled future or task. It matches context.Canceled under
-// errors.Is, so a task that returns ctx.Err() after cancellation ends
-// cancelled too.
-var ErrCancelled error = &sentinel{"asyncio: cancelled", context.Canceled}
+// Result on a cancelled future or task. It matches context.Canceled and
+// futures.ErrCancelled under errors.Is, so a task that returns ctx.Err()
+// after cancellation ends cancelled too, and cancelled executor work is
+// cancelled in both packages' terms.
+var ErrCancelled error = errkind.New("asyncio: cancelled", context.Canceled)
 
 // ErrTimeout is returned by WaitFor when the deadline passes first. It matches
-// context.DeadlineExceeded under errors.Is.
-var ErrTimeout error = &sentinel{"asyncio: timeout", context.DeadlineExceeded}
+// context.DeadlineExceeded and futures.ErrTimeout under errors.Is.
+var ErrTimeout error = errkind.New("asyncio: timeout", context.DeadlineExceeded)
 
 // ErrDeadlock is matched by the error that Run, RunUntilComplete and
 // RunForever return when, under WithVirtualClock, every task is blocked and
@@ -45,16 +49,6 @@ var ErrLoopClosed = errors.New("asyncio: loop is closed")
 // RunUntilComplete and RunForever return, without running anything, when
 // called from a task or callback of a running loop.
 var ErrLoopRunning = errors.New("asyncio: loop is already running")
-
-// A sentinel is an error that also matches a context package error, so that
-// code written for contexts understands it.
-type sentinel struct {
-	msg string
-	ctx error
-}
-
-func (e *sentinel) Error() string        { return e.msg }
-func (e *sentinel) Is(target error) bool { return target == e.ctx }
 
 // A PanicError is the error of a task whose function panicked, or the error
 // reported to the exception handler for a callback that panicked. The loop
@@ -78,6 +72,18 @@ func (e *PanicError) Error() string {
 func (e *PanicError) Unwrap() error {
 	err, _ := e.Value.(error)
 	return err
+}
+
+// As finds a *futures.PanicError in a *PanicError, so that a panic is found
+// under either package's type wherever it crossed between the loop and an
+// executor: errors.As(err, &fp) with fp a *futures.PanicError sets fp to a
+// copy of e.
+func (e *PanicError) As(target any) bool {
+	if fp, ok := target.(**futures.PanicError); ok {
+		*fp = &futures.PanicError{Value: e.Value, Stack: e.Stack}
+		return true
+	}
+	return false
 }
 
 // Format prints the error as Error does, and with the %+v verb adds the

@@ -86,10 +86,20 @@ func copyOutcome[T any](f *Future[T], cf *futures.Future[T]) {
 	case cf.Cancelled():
 		f.Cancel()
 	case err != nil:
-		f.SetException(err)
+		f.SetException(asPanicError(err))
 	default:
 		f.SetResult(v)
 	}
+}
+
+// asPanicError turns a panic in executor work into the loop's *PanicError,
+// which a task expects; errors.As still finds the *futures.PanicError in
+// it.
+func asPanicError(err error) error {
+	if fp, ok := err.(*futures.PanicError); ok {
+		return &PanicError{Value: fp.Value, Stack: fp.Stack}
+	}
+	return err
 }
 
 // A cancelSource cancels the executor's future when the loop's future is

@@ -203,3 +203,28 @@ func TestCancelledTaskCanWaitForItsExecutorWork(t *testing.T) {
 	})
 	r.check(t, "shielded await: asyncio: cancelled", "the work returned 7, <nil>")
 }
+
+// Errors of executor work are found under both packages' names: a panic
+// as *PanicError of either, a cancellation as either ErrCancelled.
+func TestExecutorErrorsMatchAcrossPackages(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		_, err := asyncio.ToThread(ctx, func() (int, error) { panic("boom") })
+		var pe *asyncio.PanicError
+		var fpe *futures.PanicError
+		if !errors.As(err, &pe) || pe.Value != "boom" || !errors.As(err, &fpe) || fpe.Value != "boom" {
+			t.Errorf("ToThread's panic = %#v, want a PanicError of both packages with the value", err)
+		}
+		for _, c := range []struct{ err, target error }{
+			{asyncio.ErrCancelled, futures.ErrCancelled}, {futures.ErrCancelled, asyncio.ErrCancelled},
+			{asyncio.ErrTimeout, futures.ErrTimeout}, {futures.ErrTimeout, asyncio.ErrTimeout},
+		} {
+			if !errors.Is(c.err, c.target) {
+				t.Errorf("errors.Is(%v, %v) = false", c.err, c.target)
+			}
+		}
+		if errors.Is(asyncio.ErrCancelled, futures.ErrTimeout) {
+			t.Error("a cancellation matches a timeout")
+		}
+		return 0, nil
+	})
+}

@@ -4,16 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/goasyncio/asyncio/internal/errkind"
 )
 
 // ErrCancelled is the error of a cancelled future: Result returns it after
 // Cancel succeeded, or after ShutdownNow cancelled the queued work. It
-// matches context.Canceled under errors.Is.
-var ErrCancelled error = &sentinel{"futures: cancelled", context.Canceled}
+// matches context.Canceled and asyncio.ErrCancelled under errors.Is.
+var ErrCancelled error = errkind.New("futures: cancelled", context.Canceled)
 
 // ErrTimeout is returned by ResultTimeout when the future is not done in
-// time. It matches context.DeadlineExceeded under errors.Is.
-var ErrTimeout error = &sentinel{"futures: timeout", context.DeadlineExceeded}
+// time. It matches context.DeadlineExceeded and asyncio.ErrTimeout under
+// errors.Is.
+var ErrTimeout error = errkind.New("futures: timeout", context.DeadlineExceeded)
 
 // ErrShutdown is the error of a future submitted to an executor that is
 // shut down: Submit and Call return such a future, already finished, instead
@@ -43,16 +46,6 @@ var ErrEncoding = errors.New("futures: encoding error")
 // errGoexit is the error of a future whose function called runtime.Goexit,
 // as t.FailNow does.
 var errGoexit = errors.New("futures: function called runtime.Goexit")
-
-// A sentinel is an error that also matches a context package error, so that
-// code written for contexts understands it.
-type sentinel struct {
-	msg string
-	ctx error
-}
-
-func (e *sentinel) Error() string        { return e.msg }
-func (e *sentinel) Is(target error) bool { return target == e.ctx }
 
 // A PanicError is the error of a future whose function panicked. The panic
 // is recovered on the goroutine, or in the worker process, that ran the
