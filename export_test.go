@@ -1,6 +1,9 @@
 package asyncio
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // White-box hooks for the tests of package asyncio_test.
 
@@ -41,4 +44,10 @@ func AfterFuncs(ctx context.Context) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return len(x.afters)
+}
+
+// NextWake returns how long an idle loop that has just begun to wait would
+// block: forever, or for wait.
+func (l *Loop) NextWake() (forever bool, wait time.Duration) {
+	return l.nextWake(&idleWait{since: time.Now()})
 }

@@ -535,3 +535,23 @@ func TestExceptionString(t *testing.T) {
 		}
 	}
 }
+
+// An idle loop on the real clock waits until its next timer, and a debug
+// loop with nothing scheduled at most until it is time to report its
+// stuck tasks; without either it waits for a wake-up, however long.
+func TestIdleLoopWaitsUntilItsNextTimer(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	if forever, wait := l.NextWake(); !forever {
+		t.Errorf("with nothing scheduled the loop waits %v, want until woken", wait)
+	}
+	l.CallLater(time.Hour, func() {})
+	if forever, wait := l.NextWake(); forever || wait <= 59*time.Minute || wait > time.Hour {
+		t.Errorf("with a timer an hour ahead the loop waits %v (forever %v), want just under an hour", wait, forever)
+	}
+	d := asyncio.NewLoop(asyncio.WithDebug())
+	defer d.Close()
+	if forever, wait := d.NextWake(); forever || wait <= 0 || wait > 10*time.Second {
+		t.Errorf("a debug loop with nothing scheduled waits %v (forever %v), want at most the 10 s before it reports", wait, forever)
+	}
+}
