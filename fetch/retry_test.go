@@ -380,3 +380,31 @@ func TestResultElapsed(t *testing.T) {
 		}
 	}
 }
+
+// A StatusError reads as its status line, made from the code when the
+// server sent none, and the wait it asked for; 408, 429 and every 5xx
+// from 500 on are temporary.
+func TestStatusError(t *testing.T) {
+	tests := []struct {
+		err       fetch.StatusError
+		text      string
+		temporary bool
+	}{
+		{fetch.StatusError{Code: 404, Status: "404 Gone Fishing"}, "fetch: HTTP 404 Gone Fishing", false},
+		{fetch.StatusError{Code: 404}, "fetch: HTTP 404 Not Found", false},
+		{fetch.StatusError{Code: 503, RetryAfter: 7 * time.Second}, "fetch: HTTP 503 Service Unavailable (server asks to retry after 7s)", true},
+		{fetch.StatusError{Code: 408}, "fetch: HTTP 408 Request Timeout", true},
+		{fetch.StatusError{Code: 429}, "fetch: HTTP 429 Too Many Requests", true},
+		{fetch.StatusError{Code: 451}, "fetch: HTTP 451 Unavailable For Legal Reasons", false},
+		{fetch.StatusError{Code: 500}, "fetch: HTTP 500 Internal Server Error", true},
+		{fetch.StatusError{Code: 511}, "fetch: HTTP 511 Network Authentication Required", true},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.text {
+			t.Errorf("%+v: Error() = %q, want %q", tt.err, got, tt.text)
+		}
+		if got := tt.err.Temporary(); got != tt.temporary {
+			t.Errorf("%+v: Temporary() = %v, want %v", tt.err, got, tt.temporary)
+		}
+	}
+}
