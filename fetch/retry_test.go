@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -406,5 +407,58 @@ func TestStatusError(t *testing.T) {
 		if got := tt.err.Temporary(); got != tt.temporary {
 			t.Errorf("%+v: Temporary() = %v, want %v", tt.err, got, tt.temporary)
 		}
+	}
+}
+
+// A connection that breaks before the response's headers, or in a chunked
+// body, whose length nothing announced, is a network failure: the
+// download is retried, and the cut-off body is not taken for the file.
+func TestFetchRetriesBrokenConnections(t *testing.T) {
+	body := content(50_000, 24)
+	tests := []struct {
+		name string
+		cut  func(buf io.Writer) // what the server sends before it hangs up
+		want error               // the error of the first attempt
+	}{
+		{"before the headers", func(io.Writer) {}, io.EOF},
+		{"in a chunked body", func(buf io.Writer) {
+			io.WriteString(buf, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+			fmt.Fprintf(buf, "%x\r\n%s\r\n", 20_000, body[:20_000])
+		}, io.ErrUnexpectedEOF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if h.add(r) > 0 {
+					serve(w, r, body, "")
+					return
+				}
+				conn, buf, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer conn.Close()
+				tt.cut(buf)
+				buf.Flush()
+			})
+			d := newDownloader(t)
+			d.Retries = 1
+			var why error
+			d.OnEvent = func(e fetch.Event) {
+				if e.Kind == fetch.EventRetry {
+					why = e.Err
+				}
+			}
+			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+			if res[0].Err != nil || res[0].Attempts != 2 {
+				t.Fatalf("result %+v, want success at the second attempt", res[0])
+			}
+			if !errors.Is(why, tt.want) {
+				t.Errorf("retried after %v, want %v", why, tt.want)
+			}
+			checkFile(t, res[0].Path, body)
+		})
 	}
 }
