@@ -2,6 +2,7 @@ package fetch_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,19 +83,22 @@ func TestFetchRestartsWhenTheFileChanged(t *testing.T) {
 		name       string
 		etag       string
 		length     int
+		partSize   int  // 0: 100_000
 		wantRanged bool // whether the part is worth asking the server about
 		wantReqs   int
 	}{
-		{"other ETag", `"old"`, len(body), true, 1},       // If-Range fails: 200
-		{"other length", `"new"`, len(body) + 5, true, 2}, // 206 of another file: ask again
-		{"no validator", "", len(body), false, 1},         // nothing proves it the same file
+		{"other ETag", `"old"`, len(body), 0, true, 1},       // If-Range fails: 200
+		{"other length", `"new"`, len(body) + 5, 0, true, 2}, // 206 of another file: ask again
+		{"no validator", "", len(body), 0, false, 1},         // nothing proves it the same file
+		// The part runs past the end of the file: 416, ask again.
+		{"range not satisfiable", `"new"`, len(body) + 50_000, len(body) + 10_000, true, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h = hits{}
 			d := newDownloader(t)
 			url := srv.URL + "/f.bin"
-			writePart(t, d, url, "f.bin", content(100_000, 7), tt.etag, tt.length)
+			writePart(t, d, url, "f.bin", content(cmp.Or(tt.partSize, 100_000), 7), tt.etag, tt.length)
 			res := runOK(t, d, fetch.Request{URL: url})
 			if res[0].Err != nil {
 				t.Fatal(res[0].Err)
