@@ -409,3 +409,55 @@ func TestFetchStartsOverWhenA206IsOfAnotherVersion(t *testing.T) {
 		})
 	}
 }
+
+// Event.Total is -1 while the file's length is unknown: before any
+// response, and again once the server has refused to continue a part
+// whose length a sidecar gave, until a response tells the new length.
+func TestFetchTotalIsUnknownWithoutAResponse(t *testing.T) {
+	body := content(2<<20, 25)
+	tests := []struct {
+		name string
+		part bool // a part of body from an earlier run, under a sidecar
+		// The answer to a request with Range; one without is a 503.
+		ranged http.HandlerFunc
+	}{
+		{"no part", false, nil},
+		{"part refused with 416", true, func(w http.ResponseWriter, r *http.Request) {
+			serve(w, r, body[:1000], `"v1"`) // the file shrank: the range starts past its end
+		}},
+		{"part of another version", true, func(w http.ResponseWriter, r *http.Request) {
+			r.Header.Del("If-Range") // a server that ignores it: a range of v2
+			serve(w, r, content(2<<20, 26), `"v2"`)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Range") != "" {
+					tt.ranged(w, r)
+					return
+				}
+				w.WriteHeader(http.StatusServiceUnavailable)
+			})
+			d := newDownloader(t)
+			url := srv.URL + "/f.bin"
+			first := int64(-1)
+			if tt.part {
+				writePart(t, d, url, "f.bin", body[:1<<20], `"v1"`, len(body))
+				first = int64(len(body))
+			}
+			var events []fetch.Event
+			d.OnEvent = func(e fetch.Event) { events = append(events, e) }
+			res := runOK(t, d, fetch.Request{URL: url})
+			if se, ok := errors.AsType[*fetch.StatusError](res[0].Err); !ok || se.Code != 503 {
+				t.Fatalf("error %v, want status 503 to the request for the whole file", res[0].Err)
+			}
+			if len(events) != 2 || events[0].Kind != fetch.EventRequest || events[1].Kind != fetch.EventDone {
+				t.Fatalf("events %v, want a request and done", events)
+			}
+			if events[0].Total != first || events[1].Total != -1 {
+				t.Errorf("request event says Total %d, done event %d; want %d and -1", events[0].Total, events[1].Total, first)
+			}
+		})
+	}
+}
