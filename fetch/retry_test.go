@@ -107,10 +107,17 @@ func TestFetchHonoursRetryAfter(t *testing.T) {
 }
 
 func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
+	// The caller's Clients keep no connection open: none may outlive run.
+	noKeepAlive := &http.Transport{DisableKeepAlives: true}
+	redirectLoop := func(w http.ResponseWriter, r *http.Request) {
+		next := map[string]string{"/a": "/b", "/b": "/c", "/c": "/a"}[r.URL.Path]
+		http.Redirect(w, r, next, http.StatusFound)
+	}
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
 		check   func(error) bool
+		client  *http.Client // Downloader.Client, or nil
 	}{
 		{
 			"404",
@@ -119,14 +126,34 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				se, ok := errors.AsType[*fetch.StatusError](err)
 				return ok && se.Code == 404
 			},
+			nil,
 		},
 		{
 			"redirect loop",
-			func(w http.ResponseWriter, r *http.Request) {
-				next := map[string]string{"/a": "/b", "/b": "/c", "/c": "/a"}[r.URL.Path]
-				http.Redirect(w, r, next, http.StatusFound)
-			},
+			redirectLoop,
 			func(err error) bool { return errors.Is(err, fetch.ErrRedirectLoop) },
+			nil,
+		},
+		{
+			// A Client without a redirect policy gets Fetch's.
+			"redirect loop, the caller's Client",
+			redirectLoop,
+			func(err error) bool { return errors.Is(err, fetch.ErrRedirectLoop) },
+			&http.Client{Transport: noKeepAlive},
+		},
+		{
+			// A Client with a redirect policy keeps it: this one stops at
+			// the first redirect, which is then the response.
+			"the caller's redirect policy",
+			redirectLoop,
+			func(err error) bool {
+				se, ok := errors.AsType[*fetch.StatusError](err)
+				return ok && se.Code == http.StatusFound
+			},
+			&http.Client{
+				Transport:     noKeepAlive,
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			},
 		},
 		{
 			"endless redirects",
@@ -135,6 +162,7 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				http.Redirect(w, r, fmt.Sprintf("/a?n=%d", n+1), http.StatusMovedPermanently)
 			},
 			func(err error) bool { return errors.Is(err, fetch.ErrTooManyRedirects) },
+			nil,
 		},
 		{
 			"redirect to a file URL",
@@ -144,6 +172,7 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 			func(err error) bool {
 				return errors.Is(err, fetch.ErrRedirectScheme) && strings.Contains(err.Error(), `"file"`)
 			},
+			nil,
 		},
 		{
 			"redirect to an ftp URL, relayed",
@@ -155,6 +184,7 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				http.Redirect(w, r, "ftp://127.0.0.1/x", http.StatusTemporaryRedirect)
 			},
 			func(err error) bool { return errors.Is(err, fetch.ErrRedirectScheme) },
+			nil,
 		},
 		{
 			"server too busy for too long",
@@ -166,13 +196,14 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				se, ok := errors.AsType[*fetch.StatusError](err)
 				return ok && se.Code == 503 && se.RetryAfter == 24*time.Hour
 			},
+			nil,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, tt.handler)
 			d := newDownloader(t)
-			d.Retries = 3
+			d.Retries, d.Client = 3, tt.client
 			res, _, err := run(t, d, fetch.Request{URL: srv.URL + "/a"})
 			if err != nil {
 				t.Fatal(err)
