@@ -314,8 +314,15 @@ func TestFetchGivesUpAfterRetries(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
 	})
-	for _, retries := range []int{0, 2} {
+	for _, tt := range []struct {
+		retries int
+		seeded  bool // else the Downloader draws its jitter from a source of its own
+	}{{0, true}, {2, true}, {2, false}} {
+		retries := tt.retries
 		d := newDownloader(t)
+		if !tt.seeded {
+			d = &fetch.Downloader{Dir: t.TempDir()}
+		}
 		d.Retries = retries
 		res := runOK(t, d, fetch.Request{URL: srv.URL + "/f"})
 		if se, ok := errors.AsType[*fetch.StatusError](res[0].Err); !ok || se.Code != 502 {
