@@ -461,3 +461,44 @@ func TestFetchTotalIsUnknownWithoutAResponse(t *testing.T) {
 		})
 	}
 }
+
+// A request that names its file resumes a part of its URL only if the
+// part is under that name; a part under another name is left alone.
+func TestFetchResumesANamedRequestOnlyUnderItsName(t *testing.T) {
+	body := content(300_000, 27)
+	const etag = `"same"`
+	tests := []struct {
+		name        string
+		wantResumed bool
+		wantFiles   []string
+	}{
+		{"big.bin", true, []string{"big.bin"}},
+		{"other.bin", false, []string{"big.bin.part", "big.bin.part.meta", "other.bin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				h.add(r)
+				serve(w, r, body, etag)
+			})
+			d := newDownloader(t)
+			url := srv.URL + "/big.bin"
+			writePart(t, d, url, "big.bin", body[:100_000], etag, len(body))
+			res := runOK(t, d, fetch.Request{URL: url, Name: tt.name})
+			if res[0].Err != nil {
+				t.Fatal(res[0].Err)
+			}
+			checkFile(t, in(d, tt.name), body)
+			if resumed := rangeStart(&h.all()[0]) == 100_000; resumed != tt.wantResumed {
+				t.Errorf("request has Range %q; want the part resumed: %v", h.all()[0].Header.Get("Range"), tt.wantResumed)
+			}
+			if got := dirFiles(t, d.Dir); !slices.Equal(got, tt.wantFiles) {
+				t.Errorf("directory holds %v, want %v", got, tt.wantFiles)
+			}
+			if !tt.wantResumed {
+				checkFile(t, in(d, "big.bin.part"), body[:100_000])
+			}
+		})
+	}
+}
