@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -69,6 +70,7 @@ func TestFetchHonoursRetryAfter(t *testing.T) {
 		want       time.Duration
 	}{
 		{"seconds", "", "7", 7 * time.Second},
+		{"the longest wait", "", "300", 5 * time.Minute},
 		{"http date", date.Format(http.TimeFormat), date.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 	}
 	for _, tt := range tests {
@@ -348,7 +350,23 @@ func TestBackoff(t *testing.T) {
 	if d := fetch.Backoff(1, se, rnd); d != 42*time.Second {
 		t.Errorf("backoff after Retry-After 42s = %v", d)
 	}
+	// The limit is one of the waits drawn: a source at its largest draws
+	// it, also after a status that asked for no wait of its own.
+	top := rand.New(topSource{})
+	for n := 1; n <= 40; n++ {
+		limit := min(fetch.BackoffBase<<min(n-1, 20), 30*time.Second)
+		for _, err := range []error{errors.New("x"), &fetch.StatusError{Code: 503}} {
+			if d := fetch.Backoff(n, err, top); d != limit {
+				t.Fatalf("backoff before retry %d after %v, drawn at the top, = %v, want %v", n, err, d, limit)
+			}
+		}
+	}
 }
+
+// A topSource is a random source that always draws its largest value.
+type topSource struct{}
+
+func (topSource) Uint64() uint64 { return math.MaxUint64 }
 
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)

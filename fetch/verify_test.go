@@ -425,7 +425,7 @@ func TestFetchEvents(t *testing.T) {
 }
 
 func TestEventKindString(t *testing.T) {
-	for k, want := range map[fetch.EventKind]string{fetch.EventRetry: "retry", fetch.EventDone: "done", 0: "EventKind(0)", 42: "EventKind(42)"} {
+	for k, want := range map[fetch.EventKind]string{fetch.EventRetry: "retry", fetch.EventDone: "done", 0: "EventKind(0)", fetch.EventDone + 1: "EventKind(6)", 42: "EventKind(42)"} {
 		if got := k.String(); got != want {
 			t.Errorf("EventKind(%d).String() = %q, want %q", k, got, want)
 		}
