@@ -92,6 +92,8 @@ func TestFetchRestartsWhenTheFileChanged(t *testing.T) {
 		{"no validator", "", len(body), 0, false, 1},         // nothing proves it the same file
 		// The part runs past the end of the file: 416, ask again.
 		{"range not satisfiable", `"new"`, len(body) + 50_000, len(body) + 10_000, true, 2},
+		// Nothing is missing, so nothing to ask for: start over.
+		{"part as long as the file", `"new"`, len(body), len(body), false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -469,6 +469,8 @@ func TestStatusError(t *testing.T) {
 // A connection that breaks before the response's headers, or in a chunked
 // body, whose length nothing announced, is a network failure: the
 // download is retried, and the cut-off body is not taken for the file.
+// One that breaks before a byte of the body leaves nothing to resume:
+// the retry asks for the whole file.
 func TestFetchRetriesBrokenConnections(t *testing.T) {
 	body := content(50_000, 24)
 	tests := []struct {
@@ -481,6 +483,9 @@ func TestFetchRetriesBrokenConnections(t *testing.T) {
 			io.WriteString(buf, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
 			fmt.Fprintf(buf, "%x\r\n%s\r\n", 20_000, body[:20_000])
 		}, io.ErrUnexpectedEOF},
+		{"after the headers", func(buf io.Writer) {
+			fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nETag: \"v1\"\r\n\r\n", len(body))
+		}, fetch.ErrShortBody},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -513,6 +518,9 @@ func TestFetchRetriesBrokenConnections(t *testing.T) {
 			}
 			if !errors.Is(why, tt.want) {
 				t.Errorf("retried after %v, want %v", why, tt.want)
+			}
+			if got := h.all()[1].Header.Get("Range"); got != "" {
+				t.Errorf("retry has Range %q, want none", got)
 			}
 			checkFile(t, res[0].Path, body)
 		})
