@@ -120,27 +120,46 @@ func TestFetchRestartsWhenTheFileChanged(t *testing.T) {
 	}
 }
 
+// A part gets a sidecar if the file it belongs to has at least
+// fetch.ResumeMin bytes: a smaller one is quicker to fetch again.
 func TestFetchKeepsASidecarForLargeParts(t *testing.T) {
 	size := fetch.ResumeMin + 1000
 	body := content(size, 8)
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "999999999")
-		w.Header().Set("ETag", `"x"`)
-		w.Write(body[:size/2])
-	})
-	d := newDownloader(t)
-	url := srv.URL + "/large.bin"
-	res := runOK(t, d, fetch.Request{URL: url})
-	if !errors.Is(res[0].Err, fetch.ErrShortBody) {
-		t.Fatalf("error %v, want ErrShortBody", res[0].Err)
-	}
-	b, err := os.ReadFile(in(d, "large.bin.part.meta"))
-	if err != nil {
-		t.Fatalf("no sidecar for a large part: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || m["url"] != url || m["etag"] != `"x"` || m["length"] != 999999999.0 {
-		t.Errorf("sidecar %s, want the URL, ETag and length (%v)", b, err)
+	for _, tt := range []struct {
+		length      int // the announced length, of which half of body comes
+		wantSidecar bool
+	}{
+		{999999999, true},
+		{fetch.ResumeMin, true},
+		{fetch.ResumeMin - 1, false},
+	} {
+		t.Run(strconv.Itoa(tt.length), func(t *testing.T) {
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", strconv.Itoa(tt.length))
+				w.Header().Set("ETag", `"x"`)
+				w.Write(body[:size/2])
+			})
+			d := newDownloader(t)
+			url := srv.URL + "/large.bin"
+			res := runOK(t, d, fetch.Request{URL: url})
+			if !errors.Is(res[0].Err, fetch.ErrShortBody) {
+				t.Fatalf("error %v, want ErrShortBody", res[0].Err)
+			}
+			b, err := os.ReadFile(in(d, "large.bin.part.meta"))
+			if !tt.wantSidecar {
+				if err == nil {
+					t.Errorf("a sidecar for a file of %d bytes: %s", tt.length, b)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("no sidecar for a large part: %v", err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil || m["url"] != url || m["etag"] != `"x"` || m["length"] != float64(tt.length) {
+				t.Errorf("sidecar %s, want the URL, ETag and length (%v)", b, err)
+			}
+		})
 	}
 }
 
