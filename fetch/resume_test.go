@@ -523,3 +523,57 @@ func TestFetchResumesANamedRequestOnlyUnderItsName(t *testing.T) {
 		})
 	}
 }
+
+// A 206 whose Content-Length is not the length of its Content-Range, even
+// 0, contradicts itself: it is a retryable ErrBadResponse, its body is not
+// read, and the part is resumed again from where it was.
+func TestFetchRejectsA206WhoseLengthsDisagree(t *testing.T) {
+	body := content(2<<20, 28)
+	tests := []struct {
+		name   string
+		length func(rest int) int // the 206's Content-Length
+	}{
+		{"Content-Length 0", func(int) int { return 0 }},
+		{"Content-Length one short", func(rest int) int { return rest - 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				n, from := h.add(r), rangeStart(r)
+				switch {
+				case from < 0:
+					sendHalf(w, body, `"v1"`, time.Time{})
+				case n == 1:
+					length := tt.length(len(body) - from)
+					w.Header().Set("ETag", `"v1"`)
+					w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(body)-1, len(body)))
+					w.Header().Set("Content-Length", strconv.Itoa(length))
+					w.WriteHeader(http.StatusPartialContent)
+					w.Write(body[from : from+length])
+				default:
+					serve(w, r, body, `"v1"`)
+				}
+			})
+			d := newDownloader(t)
+			d.Retries = 2
+			var why []error
+			d.OnEvent = func(e fetch.Event) {
+				if e.Kind == fetch.EventRetry {
+					why = append(why, e.Err)
+				}
+			}
+			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+			if res[0].Err != nil {
+				t.Fatalf("result %+v, want success", res[0])
+			}
+			if len(why) != 2 || !errors.Is(why[1], fetch.ErrBadResponse) {
+				t.Errorf("retries after %v, want the second after ErrBadResponse", why)
+			}
+			if all := h.all(); len(all) != 3 || rangeStart(&all[2]) != rangeStart(&all[1]) {
+				t.Errorf("%d requests, want 3, the last resuming where the second did", len(all))
+			}
+			checkFile(t, in(d, "f.bin"), body)
+		})
+	}
+}
