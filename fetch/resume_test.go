@@ -577,3 +577,44 @@ func TestFetchRejectsA206WhoseLengthsDisagree(t *testing.T) {
 		})
 	}
 }
+
+// A sidecar is read up to fetch.MaxMeta bytes: one that long resumes its
+// part, a longer one is ignored and the download starts over.
+func TestFetchReadsSidecarsUpToMaxMeta(t *testing.T) {
+	body := content(300_000, 29)
+	const etag = `"same"`
+	for _, tt := range []struct {
+		size        int // of the sidecar, its JSON padded with leading spaces
+		wantResumed bool
+	}{
+		{fetch.MaxMeta, true},
+		{fetch.MaxMeta + 1, false},
+	} {
+		t.Run(strconv.Itoa(tt.size), func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				h.add(r)
+				serve(w, r, body, etag)
+			})
+			d := newDownloader(t)
+			url := srv.URL + "/f.bin"
+			writePart(t, d, url, "f.bin", body[:100_000], etag, len(body))
+			meta, err := os.ReadFile(in(d, "f.bin.part.meta"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta = append(bytes.Repeat([]byte(" "), tt.size-len(meta)), meta...)
+			if err := os.WriteFile(in(d, "f.bin.part.meta"), meta, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := runOK(t, d, fetch.Request{URL: url})
+			if res[0].Err != nil {
+				t.Fatal(res[0].Err)
+			}
+			checkFile(t, in(d, "f.bin"), body)
+			if resumed := rangeStart(&h.all()[0]) == 100_000; resumed != tt.wantResumed {
+				t.Errorf("request has Range %q; want the part resumed: %v", h.all()[0].Header.Get("Range"), tt.wantResumed)
+			}
+		})
+	}
+}
