@@ -126,3 +126,26 @@ func TestLinkNoReplace(t *testing.T) {
 	}
 	checkFile(t, to, []byte("new"))
 }
+
+// The sidecar goes before the part takes its final name, so that no
+// sidecar outlives its part: if it cannot go (here a directory with a
+// file in it has its name), the download fails and nothing is published.
+func TestFetchFailsIfTheSidecarCannotBeRemoved(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { serve(w, r, []byte("the download"), "") })
+	d := newDownloader(t)
+	inside := filepath.Join(in(d, "a.txt.part.meta"), "mine")
+	if err := os.Mkdir(in(d, "a.txt.part.meta"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inside, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runOK(t, d, fetch.Request{URL: srv.URL + "/a.txt"})
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "a.txt.part.meta") {
+		t.Errorf("error %v, want one about a.txt.part.meta", res[0].Err)
+	}
+	if exists(in(d, "a.txt")) {
+		t.Error("a.txt was published with a sidecar still there")
+	}
+	checkFile(t, inside, []byte("precious"))
+}
