@@ -526,3 +526,70 @@ func TestFetchRetriesBrokenConnections(t *testing.T) {
 		})
 	}
 }
+
+// Only the cancellation of Fetch's own context is final: an error of the
+// Client that merely wraps context.Canceled (a proxy or transport giving
+// up on the request for its own reasons) is retried like any other
+// network error.
+func TestFetchRetriesAClientsOwnCancellation(t *testing.T) {
+	calls := 0
+	d := newDownloader(t)
+	d.Retries = 1
+	d.Client = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		if calls++; calls == 1 {
+			return nil, fmt.Errorf("the proxy gave up: %w", context.Canceled)
+		}
+		return respond(r, http.StatusOK, strings.NewReader("ok"), 2), nil
+	})}
+	res := runOK(t, d, fetch.Request{URL: "http://h.test/f"})
+	if res[0].Err != nil || res[0].Attempts != 2 {
+		t.Fatalf("result %+v, want success at the second attempt", res[0])
+	}
+	checkFile(t, res[0].Path, []byte("ok"))
+}
+
+// emptyReads is a body that returns no byte, and no error, on each read,
+// until its request's context ends, or, if it never does, until giveUp.
+type emptyReads struct {
+	ctx    context.Context
+	giveUp <-chan time.Time
+}
+
+func (b emptyReads) Read([]byte) (int, error) {
+	select {
+	case <-b.ctx.Done():
+		return 0, b.ctx.Err()
+	case <-b.giveUp:
+		return 0, io.ErrUnexpectedEOF
+	case <-time.After(time.Millisecond): // a read every millisecond
+		return 0, nil
+	}
+}
+
+// A body whose reads go on returning nothing is stalled as much as one
+// whose reads block: no byte arrives.
+func TestFetchEmptyReadsStall(t *testing.T) {
+	calls := 0
+	d := newDownloader(t)
+	d.Retries, d.Timeout = 1, 100*time.Millisecond
+	d.Client = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		if calls++; calls == 1 {
+			return respond(r, http.StatusOK, emptyReads{r.Context(), time.After(5 * time.Second)}, 10), nil
+		}
+		return respond(r, http.StatusOK, strings.NewReader("0123456789"), 10), nil
+	})}
+	var why error
+	d.OnEvent = func(e fetch.Event) {
+		if e.Kind == fetch.EventRetry {
+			why = e.Err
+		}
+	}
+	res := runOK(t, d, fetch.Request{URL: "http://h.test/f"})
+	if !errors.Is(why, fetch.ErrStalled) {
+		t.Errorf("first attempt failed with %v, want ErrStalled", why)
+	}
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	checkFile(t, res[0].Path, []byte("0123456789"))
+}
