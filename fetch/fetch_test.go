@@ -1,7 +1,9 @@
 package fetch_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -189,5 +191,38 @@ func TestFetchLongListDoesNotHoldBackOtherHosts(t *testing.T) {
 	_, before := requestOrder(t, d, reqs...)
 	if !before[1100] {
 		t.Error("the download from another host waited for downloads held back by PerHost")
+	}
+}
+
+// readSizes is a body that records the largest read asked of it.
+type readSizes struct {
+	r       io.Reader
+	largest *int
+}
+
+func (b readSizes) Read(p []byte) (int, error) {
+	*b.largest = max(*b.largest, len(p))
+	return b.r.Read(p)
+}
+
+// Under RateLimit a download reads at most a quarter of a second's worth
+// of bytes at a time, each read waiting for its turn, so that the rate
+// holds over spans shorter than a second too, from the start.
+func TestFetchRateLimitReadsAQuarterSecondAtATime(t *testing.T) {
+	const rateLimit = 512 << 10
+	body := content(rateLimit/4+4096, 30)
+	largest := 0
+	d := newDownloader(t)
+	d.RateLimit = rateLimit
+	d.Client = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		return respond(r, http.StatusOK, readSizes{bytes.NewReader(body), &largest}, int64(len(body))), nil
+	})}
+	res := runOK(t, d, fetch.Request{URL: "http://h.test/f"})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	checkFile(t, res[0].Path, body)
+	if largest > rateLimit/4 {
+		t.Errorf("a read of %d bytes at a rate limit of %d bytes a second, want at most %d", largest, rateLimit, rateLimit/4)
 	}
 }
