@@ -593,3 +593,27 @@ func TestFetchEmptyReadsStall(t *testing.T) {
 	}
 	checkFile(t, res[0].Path, []byte("0123456789"))
 }
+
+// Up to ten redirects in a row are followed, as the documentation says; the
+// eleventh is ErrTooManyRedirects.
+func TestFetchFollowsTenRedirects(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		var hop int
+		fmt.Sscanf(r.URL.Path, "/hop%d", &hop)
+		if hop > 0 {
+			http.Redirect(w, r, fmt.Sprintf("/hop%d", hop-1), http.StatusFound)
+			return
+		}
+		serve(w, r, []byte("arrived"), "")
+	})
+	for _, c := range []struct {
+		hops int
+		ok   bool
+	}{{10, true}, {11, false}} {
+		d := newDownloader(t)
+		res := runOK(t, d, fetch.Request{URL: fmt.Sprintf("%s/hop%d", srv.URL, c.hops), Name: "f"})
+		if c.ok && res[0].Err != nil || !c.ok && !errors.Is(res[0].Err, fetch.ErrTooManyRedirects) {
+			t.Errorf("%d redirects: %v, want success %v", c.hops, res[0].Err, c.ok)
+		}
+	}
+}
