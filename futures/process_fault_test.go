@@ -367,3 +367,79 @@ func TestWorkerDiesWithPoolProcess(t *testing.T) {
 	}
 	t.Logf("pool's process killed to worker dead: %v", time.Since(killed))
 }
+
+// TestWorkerExitStatus starts the test binary as a worker by hand, with
+// pipes the test holds, and pins how ServeIfWorker ends the process: status
+// 0 and nothing said once its requests end, status 1 and the reason on
+// standard error when a request is junk.
+func TestWorkerExitStatus(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, tc := range []struct {
+		name, requests string
+		code           int
+		stderr         string
+	}{
+		{"EndOfRequests", "", 0, ""},
+		{"JunkRequest", "hello, world\n", 1, "read request: malformed frame"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pipes [3][2]*os.File // requests, replies, lifeline: reader, writer
+			for i := range pipes {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { r.Close(); w.Close() })
+				pipes[i] = [2]*os.File{r, w}
+			}
+			cmd := exec.Command(exe)
+			cmd.Env = append(os.Environ(), futures.WorkerEnv+"=1")
+			cmd.ExtraFiles = []*os.File{pipes[0][0], pipes[1][1], pipes[2][0]}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			// The lifeline stays open until the worker has exited, so
+			// that only its requests end it.
+			t.Cleanup(func() {
+				cmd.Process.Kill()
+				<-exited
+			})
+			pipes[0][0].Close()
+			pipes[1][1].Close()
+			pipes[2][0].Close()
+			if kind, _, err := futures.ReadReply(bufio.NewReader(pipes[1][0])); err != nil || kind != futures.ReplyHello {
+				t.Fatalf("the worker's first reply: kind %d, %v; want hello", kind, err)
+			}
+			pipes[0][1].WriteString(tc.requests)
+			pipes[0][1].Close()
+			var werr error
+			select {
+			case werr = <-exited:
+				exited <- werr // for the cleanup
+			case <-time.After(hangLimit):
+				t.Fatalf("the worker still runs %v after its requests ended", hangLimit)
+			}
+			code := 0
+			if ee, ok := werr.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if werr != nil {
+				t.Fatal(werr)
+			}
+			said := stderr.String()
+			if tc.stderr == "" && said != "" || !strings.Contains(said, tc.stderr) {
+				t.Errorf("the worker said %q, want %q", said, tc.stderr)
+			}
+			if code != tc.code {
+				t.Errorf("the worker exited with status %d, want %d", code, tc.code)
+			}
+		})
+	}
+}
