@@ -4,6 +4,7 @@ package futures_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -32,6 +33,7 @@ var (
 	nan    = futures.Register("test.nan", func(struct{}) (float64, error) { return math.NaN(), nil })
 	chans  = futures.Register("test.chan", func(chan int) (int, error) { return 0, nil })
 	block  = futures.Register("test.block", blockOnFifo)
+	size   = futures.Register("test.size", func(b []byte) (int, error) { return len(b), nil })
 )
 
 // parentOnly registers a function the first time a test calls it, in the
@@ -112,6 +114,15 @@ type point struct {
 	Tags  map[string]bool
 }
 
+// skipHuge skips a test that moves hundreds of megabytes, in short mode and
+// under the race detector, which makes it take minutes.
+func skipHuge(t *testing.T) {
+	t.Helper()
+	if testing.Short() || raceEnabled {
+		t.Skip("moves hundreds of megabytes")
+	}
+}
+
 // callOK runs fn(arg) on p and fails the test if it fails.
 func callOK[A, R any](t *testing.T, p *futures.ProcessPoolExecutor, fn futures.Func[A, R], arg A) R {
 	t.Helper()
@@ -187,14 +198,39 @@ func TestCallUnregisteredFunction(t *testing.T) {
 }
 
 func TestCallUnencodableArgument(t *testing.T) {
-	p := newPool(t, 1)
-	f := futures.Call(p, chans, make(chan int))
-	if f.State() != futures.Finished {
-		t.Errorf("state %v right after Call, want finished", f.State())
-	}
-	_, err := f.Result()
-	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.chan: argument: json: unsupported type") {
-		t.Errorf("error %v, want ErrEncoding about the argument", err)
+	// An argument that cannot cross is refused on the calling goroutine:
+	// the future Call returns has failed already.
+	for _, tc := range []struct {
+		name string
+		call func(p *futures.ProcessPoolExecutor) *futures.Future[int]
+		want string
+		huge bool
+	}{
+		{"Unsupported", func(p *futures.ProcessPoolExecutor) *futures.Future[int] {
+			return futures.Call(p, chans, make(chan int))
+		}, "test.chan: argument: json: unsupported type", false},
+		{"OneByteOverTheLimit", func(p *futures.ProcessPoolExecutor) *futures.Future[int] {
+			// The request's payload is the name's length (2 bytes), the
+			// name (9) and the JSON string: 2 quotes around 4 bytes of
+			// base64 for each 3 bytes of arg.
+			arg := make([]byte, (futures.MaxFrame+1-2-len("test.size")-2)/4*3)
+			return futures.Call(p, size, arg)
+		}, fmt.Sprintf("test.size: argument: %d bytes of JSON, more than the limit of 256 MiB", futures.MaxFrame+1), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.huge {
+				skipHuge(t)
+			}
+			p := newPool(t, 1)
+			f := tc.call(p)
+			if f.State() != futures.Finished {
+				t.Errorf("state %v right after Call, want finished", f.State())
+			}
+			_, err := f.Result()
+			if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want ErrEncoding: %s", err, tc.want)
+			}
+		})
 	}
 }
 
