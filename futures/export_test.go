@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"os"
 )
 
 // WorkerEnv is the variable that marks worker processes.
@@ -81,3 +82,11 @@ func IsMalformed(err error) bool {
 	_, ok := isMalformed(err)
 	return ok
 }
+
+// ReadNow reads what the pipe f holds without waiting, as the pool reads
+// the reply pipe of a worker that has been reaped.
+func ReadNow(f *os.File, b []byte) (int, error) { return readNow(f, b) }
+
+// ErrWorkerGone is what ReadNow returns for a pipe that holds nothing and
+// still has a writer.
+var ErrWorkerGone = errWorkerGone
