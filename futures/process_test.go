@@ -33,7 +33,6 @@ var (
 	nan    = futures.Register("test.nan", func(struct{}) (float64, error) { return math.NaN(), nil })
 	chans  = futures.Register("test.chan", func(chan int) (int, error) { return 0, nil })
 	block  = futures.Register("test.block", blockOnFifo)
-	size   = futures.Register("test.size", func(b []byte) (int, error) { return len(b), nil })
 )
 
 // parentOnly registers a function the first time a test calls it, in the
@@ -198,39 +197,44 @@ func TestCallUnregisteredFunction(t *testing.T) {
 }
 
 func TestCallUnencodableArgument(t *testing.T) {
-	// An argument that cannot cross is refused on the calling goroutine:
-	// the future Call returns has failed already.
-	for _, tc := range []struct {
-		name string
-		call func(p *futures.ProcessPoolExecutor) *futures.Future[int]
-		want string
-		huge bool
-	}{
-		{"Unsupported", func(p *futures.ProcessPoolExecutor) *futures.Future[int] {
-			return futures.Call(p, chans, make(chan int))
-		}, "test.chan: argument: json: unsupported type", false},
-		{"OneByteOverTheLimit", func(p *futures.ProcessPoolExecutor) *futures.Future[int] {
-			// The request's payload is the name's length (2 bytes), the
-			// name (9) and the JSON string: 2 quotes around 4 bytes of
-			// base64 for each 3 bytes of arg.
-			arg := make([]byte, (futures.MaxFrame+1-2-len("test.size")-2)/4*3)
-			return futures.Call(p, size, arg)
-		}, fmt.Sprintf("test.size: argument: %d bytes of JSON, more than the limit of 256 MiB", futures.MaxFrame+1), true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.huge {
-				skipHuge(t)
-			}
-			p := newPool(t, 1)
-			f := tc.call(p)
-			if f.State() != futures.Finished {
-				t.Errorf("state %v right after Call, want finished", f.State())
-			}
-			_, err := f.Result()
-			if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v, want ErrEncoding: %s", err, tc.want)
-			}
-		})
+	p := newPool(t, 1)
+	f := futures.Call(p, chans, make(chan int))
+	if f.State() != futures.Finished {
+		t.Errorf("state %v right after Call, want finished", f.State())
+	}
+	_, err := f.Result()
+	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.chan: argument: json: unsupported type") {
+		t.Errorf("error %v, want ErrEncoding about the argument", err)
+	}
+}
+
+func TestCallArgumentSizeLimit(t *testing.T) {
+	// An argument whose request would be over the 256 MiB limit is refused
+	// on the calling goroutine: the future Call returns has failed already.
+	// One at the limit is queued as any other.
+	skipHuge(t)
+	p := newPool(t, 1)
+	gate := newFifo(t)
+	futures.Call(p, block, string(gate)) // keeps the worker busy
+	// The request's payload is the name's length (2 bytes), the name and
+	// the JSON string: the bytes and 2 quotes.
+	over := strings.Repeat("x", futures.MaxFrame+1-2-len(length.Name())-2)
+	at := futures.Call(p, length, over[1:])
+	atState := at.State()
+	at.Cancel()
+	f := futures.Call(p, length, over)
+	fState := f.State()
+	gate.release(t)
+	if atState != futures.Pending {
+		_, err := at.Result()
+		t.Errorf("a call whose request is at the limit is %v (%v), want pending in the queue", atState, err)
+	}
+	if fState != futures.Finished {
+		t.Errorf("a call whose request is over the limit is %v right after Call, want finished", fState)
+	}
+	want := fmt.Sprintf("test.len: argument: %d bytes of JSON, more than the limit of 256 MiB", futures.MaxFrame+1)
+	if _, err := f.Result(); !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want ErrEncoding: %s", err, want)
 	}
 }
 
