@@ -90,3 +90,12 @@ func ReadNow(f *os.File, b []byte) (int, error) { return readNow(f, b) }
 // ErrWorkerGone is what ReadNow returns for a pipe that holds nothing and
 // still has a writer.
 var ErrWorkerGone = errWorkerGone
+
+// A FIFO is the queue of a pool's pending jobs, holding ints.
+type FIFO struct{ q fifo[int] }
+
+func (f *FIFO) Push(v int)       { f.q.push(v) }
+func (f *FIFO) Pop() (int, bool) { return f.q.pop() }
+
+// Cap returns the capacity of the queue's array.
+func (f *FIFO) Cap() int { return cap(f.q.buf) }
