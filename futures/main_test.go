@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -26,6 +27,10 @@ func TestMain(m *testing.M) {
 	}
 	goleak.VerifyTestMain(m)
 }
+
+// hangLimit bounds the waits for what used to hang: far longer than any of
+// them takes when it works, so reaching it means a hang, not slowness.
+const hangLimit = time.Minute
 
 // helpers maps an environment variable to what the test binary does,
 // instead of running tests, when a test starts it with that variable set.

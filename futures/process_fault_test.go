@@ -31,10 +31,6 @@ var (
 	spin    = futures.Register("test.spin", spinForever)
 )
 
-// hangLimit bounds the waits for what used to hang: far longer than any of
-// them takes when it works, so reaching it means a hang, not slowness.
-const hangLimit = time.Minute
-
 // A sleeperArg tells startSleeper where to report, and whether to give the
 // worker's pipes to its child on purpose.
 type sleeperArg struct {
