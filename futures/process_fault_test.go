@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
 
 	"github.com/goasyncio/asyncio/futures"
 )
@@ -186,6 +187,56 @@ func TestCallPendingUntilSent(t *testing.T) {
 	n, err := f.ResultTimeout(hangLimit)
 	if n != len(arg) || err != nil {
 		t.Errorf("call after its worker died unsent: %d, %v; want %d from a new worker", n, err, len(arg))
+	}
+}
+
+func TestCallCancelledPartlySentReplacesTheWorker(t *testing.T) {
+	// A worker that holds part of a request would read the next request
+	// as the rest of it: cancelling a call whose request is partly written
+	// must cost the worker, not the calls after it.
+	p := newPool(t, 1)
+	pid := callOK(t, p, getpid, struct{}{})
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	killLater(t, pid) // runs before p.Shutdown: it unblocks a stuck pool
+	f := futures.Call(p, length, strings.Repeat("x", 1<<20))
+	waitRequestBegun(t, pid)
+	if !f.Cancel() {
+		t.Fatalf("Cancel of a call whose request is partly written failed: %v", f.State())
+	}
+	syscall.Kill(pid, syscall.SIGCONT) // the pipe has room again
+	next, err := futures.Call(p, getpid, struct{}{}).ResultTimeout(hangLimit)
+	if err != nil || next == pid {
+		t.Errorf("the call after the cancelled one: pid %d, %v; want a new worker (not %d)", next, err, pid)
+	}
+	if _, err := f.Result(); !errors.Is(err, futures.ErrCancelled) {
+		t.Errorf("the cancelled call: %v", err)
+	}
+}
+
+// waitRequestBegun waits until the request pipe of the stopped worker pid
+// holds something: the pool has begun to write a request. It needs Linux's
+// /proc, through which the test opens the worker's end of the pipe.
+func waitRequestBegun(t *testing.T, pid int) {
+	t.Helper()
+	fd, err := unix.Open(fmt.Sprintf("/proc/%d/fd/3", pid), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("cannot open the worker's request pipe: %v", err)
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, int(hangLimit.Milliseconds()))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			t.Fatal(err)
+		case n == 0:
+			t.Fatalf("no request reached the worker in %v", hangLimit)
+		}
+		return
 	}
 }
 
