@@ -9,6 +9,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,6 +54,44 @@ func blockOnFifo(path string) (int, error) {
 	defer f.Close()
 	io.Copy(io.Discard, f) // until the writer closes
 	return os.Getpid(), nil
+}
+
+// startLogEnv names a file to which every worker process started while it
+// is set appends its pid as it initializes, before it serves: how a test
+// counts the workers a pool started.
+const startLogEnv = "FUTURES_TEST_START_LOG"
+
+func init() {
+	if path := os.Getenv(startLogEnv); path != "" && os.Getenv(futures.WorkerEnv) != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err == nil {
+			fmt.Fprintln(f, os.Getpid())
+			f.Close()
+		}
+	}
+}
+
+// logWorkerStarts has the workers started from now until the test ends log
+// their pids, and returns a function that reads the pids logged so far.
+func logWorkerStarts(t *testing.T) func() []int {
+	path := filepath.Join(t.TempDir(), "starts")
+	t.Setenv(startLogEnv, path)
+	return func() []int {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		var pids []int
+		for _, f := range strings.Fields(string(b)) {
+			pid, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatalf("start log %q: %v", b, err)
+			}
+			pids = append(pids, pid)
+		}
+		return pids
+	}
 }
 
 // A fifo is a named pipe for blockOnFifo.
@@ -347,6 +387,21 @@ func TestCallCancelQueued(t *testing.T) {
 	gate.release(t)
 	if v := callOK(t, p, square, 3); v != 9 {
 		t.Errorf("square(3) = %d after a cancelled call", v)
+	}
+}
+
+func TestCallCancelledBeforeItIsSentKeepsTheWorker(t *testing.T) {
+	// A call cancelled while its worker starts leaves nothing on the
+	// worker's pipe, and the worker serves the next call.
+	starts := logWorkerStarts(t)
+	p := newPool(t, 1)
+	f := futures.Call(p, square, 2)
+	if !f.Cancel() { // a worker takes far longer to start than this
+		t.Skipf("the call was sent before it could be cancelled: %v", f.State())
+	}
+	pid := callOK(t, p, getpid, struct{}{})
+	if got := starts(); !slices.Equal(got, []int{pid}) {
+		t.Errorf("workers %v started, want the one that served the next call, %d", got, pid)
 	}
 }
 
