@@ -35,6 +35,8 @@ var (
 	nan    = futures.Register("test.nan", func(struct{}) (float64, error) { return math.NaN(), nil })
 	chans  = futures.Register("test.chan", func(chan int) (int, error) { return 0, nil })
 	block  = futures.Register("test.block", blockOnFifo)
+	// The longest name there may be: its length takes 16 bits on the wire.
+	longest = futures.Register(strings.Repeat("n", 1<<16-1), func(x int) (int, error) { return x + 1, nil })
 )
 
 // parentOnly registers a function the first time a test calls it, in the
@@ -236,6 +238,13 @@ func TestCallUnregisteredFunction(t *testing.T) {
 	}
 }
 
+func TestCallFunctionWithTheLongestName(t *testing.T) {
+	p := newPool(t, 1)
+	if v := callOK(t, p, longest, 1); v != 2 {
+		t.Errorf("the function of the longest name returned %d for 1, want 2", v)
+	}
+}
+
 func TestCallUnencodableArgument(t *testing.T) {
 	p := newPool(t, 1)
 	f := futures.Call(p, chans, make(chan int))
@@ -430,6 +439,7 @@ func TestRegisterMisusePanics(t *testing.T) {
 	for name, fn := range map[string]func(){
 		"Duplicate": func() { futures.Register("test.square", func(x int) (int, error) { return x, nil }) },
 		"EmptyName": func() { futures.Register("", func(x int) (int, error) { return x, nil }) },
+		"LongName":  func() { futures.Register(strings.Repeat("n", 1<<16), func(x int) (int, error) { return x, nil }) },
 		"Nil":       func() { futures.Register[int, int]("test.nil", nil) },
 		"CallZero":  func() { futures.Call(futures.NewProcessPool(1), futures.Func[int, int]{}, 1) },
 		"CallNil":   func() { futures.Call(nil, square, 1) },
