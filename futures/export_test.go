@@ -39,8 +39,10 @@ const MaxFrame = maxFrame
 
 // Reply kinds.
 const (
-	ReplyHello = replyHello
-	ReplyValue = replyValue
+	ReplyHello         = replyHello
+	ReplyValue         = replyValue
+	ReplyNotRegistered = replyNotRegistered
+	ReplyEncoding      = replyEncoding
 )
 
 // Serve is the worker's side of the protocol, reading requests from r and

@@ -32,6 +32,15 @@ func TestMain(m *testing.M) {
 // them takes when it works, so reaching it means a hang, not slowness.
 const hangLimit = time.Minute
 
+// skipHuge skips a test that moves hundreds of megabytes, in short mode and
+// under the race detector, which makes it take minutes.
+func skipHuge(t *testing.T) {
+	t.Helper()
+	if testing.Short() || raceEnabled {
+		t.Skip("moves hundreds of megabytes")
+	}
+}
+
 // helpers maps an environment variable to what the test binary does,
 // instead of running tests, when a test starts it with that variable set.
 var helpers = map[string]func(){}

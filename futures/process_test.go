@@ -155,15 +155,6 @@ type point struct {
 	Tags  map[string]bool
 }
 
-// skipHuge skips a test that moves hundreds of megabytes, in short mode and
-// under the race detector, which makes it take minutes.
-func skipHuge(t *testing.T) {
-	t.Helper()
-	if testing.Short() || raceEnabled {
-		t.Skip("moves hundreds of megabytes")
-	}
-}
-
 // callOK runs fn(arg) on p and fails the test if it fails.
 func callOK[A, R any](t *testing.T, p *futures.ProcessPoolExecutor, fn futures.Func[A, R], arg A) R {
 	t.Helper()
