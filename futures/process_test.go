@@ -35,6 +35,7 @@ var (
 	nan    = futures.Register("test.nan", func(struct{}) (float64, error) { return math.NaN(), nil })
 	chans  = futures.Register("test.chan", func(chan int) (int, error) { return 0, nil })
 	block  = futures.Register("test.block", blockOnFifo)
+	huge   = futures.Register("test.huge", func(n int) (string, error) { return strings.Repeat("x", n), nil })
 	// The longest name there may be: its length takes 16 bits on the wire.
 	longest = futures.Register(strings.Repeat("n", 1<<16-1), func(x int) (int, error) { return x + 1, nil })
 )
@@ -283,6 +284,22 @@ func TestCallUnencodableResult(t *testing.T) {
 	_, err := futures.Call(p, nan, struct{}{}).Result()
 	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.nan: result: json: unsupported value: NaN") {
 		t.Errorf("error %v, want ErrEncoding about the result", err)
+	}
+}
+
+func TestCallResultOverTheLimit(t *testing.T) {
+	// A result whose JSON is over 256 MiB fails the call with ErrEncoding,
+	// and the worker lives on.
+	skipHuge(t)
+	p := newPool(t, 1)
+	pid := callOK(t, p, getpid, struct{}{})
+	_, err := futures.Call(p, huge, futures.MaxFrame-1).Result() // the JSON string has 2 quotes more
+	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.huge: result: ") ||
+		!strings.Contains(err.Error(), "more than the limit of 256 MiB") {
+		t.Errorf("error %v, want ErrEncoding about the result's size", err)
+	}
+	if again := callOK(t, p, getpid, struct{}{}); again != pid {
+		t.Errorf("the worker was replaced after a result over the limit: %d, then %d", pid, again)
 	}
 }
 
