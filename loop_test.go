@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -553,5 +554,35 @@ func TestIdleLoopWaitsUntilItsNextTimer(t *testing.T) {
 	defer d.Close()
 	if forever, wait := d.NextWake(); forever || wait <= 0 || wait > 10*time.Second {
 		t.Errorf("a debug loop with nothing scheduled waits %v (forever %v), want at most the 10 s before it reports", wait, forever)
+	}
+}
+
+// Timers with equal deadlines fire in the order they were scheduled however
+// many share a deadline: with a handful, as in
+// TestTimersFireByDeadlineThenScheduleOrder, a heap that breaks ties wrongly
+// can still come out right.
+func TestTimersWithEqualDeadlinesFireInOrder(t *testing.T) {
+	defer noLeaks(t)()
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	const n = 300
+	var got []int
+	for i := range n {
+		l.CallLater(time.Duration((i*7)%3)*time.Second, func() { got = append(got, i) })
+	}
+	l.CallLater(3*time.Second, l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]int, 0, n)
+	for d := range 3 {
+		for i := range n {
+			if (i*7)%3 == d {
+				want = append(want, i)
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("fired in the order\n%v\nwant\n%v", got, want)
 	}
 }
