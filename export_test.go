@@ -51,3 +51,16 @@ func AfterFuncs(ctx context.Context) int {
 func (l *Loop) NextWake() (forever bool, wait time.Duration) {
 	return l.nextWake(&idleWait{since: time.Now()})
 }
+
+// Wakers returns how many wakers wait for w to complete.
+func Wakers(w Waiter) int {
+	fb := w.futBase()
+	n := 0
+	if fb.waiter != nil {
+		n++
+	}
+	if fb.more != nil {
+		n += len(*fb.more)
+	}
+	return n
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -584,5 +585,36 @@ func TestTimersWithEqualDeadlinesFireInOrder(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("fired in the order\n%v\nwant\n%v", got, want)
+	}
+}
+
+// Cancelling timers from anywhere in the heap leaves the others firing in
+// deadline order: a removal that must move a timer up is done right.
+func TestCancelledTimersLeaveTheRestInOrder(t *testing.T) {
+	defer noLeaks(t)()
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	rng := rand.New(rand.NewPCG(17, 4))
+	const n = 500
+	var got []time.Duration
+	var handles []*asyncio.TimerHandle
+	for range n {
+		d := time.Duration(rng.IntN(1000)) * time.Millisecond
+		handles = append(handles, l.CallLater(d, func() { got = append(got, d) })) // d, not the loop's time, which only grows
+	}
+	kept := 0
+	for i, h := range handles {
+		if rng.IntN(3) == 0 || i%7 == 0 {
+			h.Cancel()
+		} else {
+			kept++
+		}
+	}
+	l.CallLater(time.Hour, l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != kept || !slices.IsSorted(got) {
+		t.Errorf("%d of %d timers fired, in order %v", len(got), kept, slices.IsSorted(got))
 	}
 }
