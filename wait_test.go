@@ -514,8 +514,8 @@ func TestGatherOfAnAlreadyFailedAwaitable(t *testing.T) {
 	})
 }
 
-// Wait leaves no trace on the futures it waited for: once it returns, a
-// future still pending has no waker of Wait's left.
+// Wait and AsCompleted leave no trace on the futures they waited for: once
+// they return, a future still pending has no waker of theirs left.
 func TestWaitLeavesNoWakers(t *testing.T) {
 	run(t, func(ctx context.Context) (int, error) {
 		f := asyncio.CreateFuture[int](ctx)
@@ -525,7 +525,27 @@ func TestWaitLeavesNoWakers(t *testing.T) {
 		if n := asyncio.Wakers(f); n != 0 {
 			t.Errorf("%d wakers left on a future that Wait timed out on", n)
 		}
+		done := asyncio.CreateFuture[int](ctx)
+		done.SetResult(1)
+		for range asyncio.AsCompleted(ctx, asyncio.Awaitable[int](done), f) {
+			break // with f pending
+		}
+		if n := asyncio.Wakers(f); n != 0 {
+			t.Errorf("%d wakers left on a future after AsCompleted stopped", n)
+		}
 		f.Cancel()
+		return 0, nil
+	})
+}
+
+// WaitFor with a zero timeout times out at once: an awaitable not done yet
+// is cancelled, even one that would finish in its first step.
+func TestWaitForZeroTimesOutAtOnce(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		quick := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 7, nil })
+		if v, err := asyncio.WaitFor(ctx, quick, 0); !errors.Is(err, asyncio.ErrTimeout) || !quick.Cancelled() {
+			t.Errorf("WaitFor(quick, 0) = %v, %v, the task cancelled %v; want ErrTimeout and cancelled", v, err, quick.Cancelled())
+		}
 		return 0, nil
 	})
 }
