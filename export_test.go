@@ -17,6 +17,9 @@ func (l *Loop) HoldClock() (release func()) {
 // IdleCoros returns how many finished tasks' coroutines the loop keeps.
 func (l *Loop) IdleCoros() int { return len(l.idleCoros) }
 
+// IdleCorosCap returns the capacity of the slice that keeps them.
+func (l *Loop) IdleCorosCap() int { return cap(l.idleCoros) }
+
 // Compact gives back memory as an idle loop does, until there is nothing
 // left to give back.
 func (l *Loop) Compact() {

@@ -469,6 +469,34 @@ func TestMemoryOfABurstIsGivenBack(t *testing.T) {
 	if got := l.IdleCoros(); got != 1024 || ready > 64 || timers > 1024 {
 		t.Errorf("after compacting: %d idle coroutines (want 1024), ready buffer %d (want <= 64), timer heap %d (want <= 1024)", got, ready, timers)
 	}
+	if c := l.IdleCorosCap(); c > 2048 {
+		t.Errorf("after compacting, the idle coroutines are kept in a slice of %d: the burst's array was not let go", c)
+	}
+}
+
+// An idle loop gives memory back on its own when it expects to wait a
+// while, as for a timer well ahead, without being asked.
+func TestIdleLoopGivesMemoryBack(t *testing.T) {
+	defer noLeaks(t)()
+	l := asyncio.NewLoop()
+	defer l.Close()
+	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		tasks := make([]asyncio.Awaitable[int], 3000)
+		for i := range tasks {
+			tasks[i] = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return i, asyncio.Sleep(ctx, 0) })
+		}
+		_, err := asyncio.Gather(ctx, tasks...)
+		return 0, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := l.IdleCoros()
+	l.CallLater(50*time.Millisecond, func() {})
+	l.BlockOnce() // until the timer is due, trimming meanwhile
+	if after := l.IdleCoros(); after >= before {
+		t.Errorf("an idle loop kept all its %d idle coroutines (now %d) while it waited for a timer 50 ms ahead", before, after)
+	}
 }
 
 func TestIdleLoopWakesForATimerJustDue(t *testing.T) {
