@@ -1,6 +1,9 @@
 package asyncio
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // White-box hooks for the tests of package asyncio_test.
 
@@ -13,6 +16,9 @@ func (l *Loop) HoldClock() (release func()) {
 
 // IdleCoros returns how many finished tasks' coroutines the loop keeps.
 func (l *Loop) IdleCoros() int { return len(l.idleCoros) }
+
+// IdleCorosCap returns the capacity of the slice that keeps them.
+func (l *Loop) IdleCorosCap() int { return cap(l.idleCoros) }
 
 // Compact gives back memory as an idle loop does, until there is nothing
 // left to give back.
@@ -46,3 +52,22 @@ func AfterFuncs(ctx context.Context) int {
 // Cancelling returns the pending interruption requests of the task of ctx,
 // as asyncio's Task.cancelling.
 func Cancelling(ctx context.Context) int { return taskOf(ctx).requests }
+
+// NextWake returns how long an idle loop that has just begun to wait would
+// block: forever, or for wait.
+func (l *Loop) NextWake() (forever bool, wait time.Duration) {
+	return l.nextWake(&idleWait{since: time.Now()})
+}
+
+// Wakers returns how many wakers wait for w to complete.
+func Wakers(w Waiter) int {
+	fb := w.futBase()
+	n := 0
+	if fb.waiter != nil {
+		n++
+	}
+	if fb.more != nil {
+		n += len(*fb.more)
+	}
+	return n
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -467,6 +469,34 @@ func TestMemoryOfABurstIsGivenBack(t *testing.T) {
 	if got := l.IdleCoros(); got != 1024 || ready > 64 || timers > 1024 {
 		t.Errorf("after compacting: %d idle coroutines (want 1024), ready buffer %d (want <= 64), timer heap %d (want <= 1024)", got, ready, timers)
 	}
+	if c := l.IdleCorosCap(); c > 2048 {
+		t.Errorf("after compacting, the idle coroutines are kept in a slice of %d: the burst's array was not let go", c)
+	}
+}
+
+// An idle loop gives memory back on its own when it expects to wait a
+// while, as for a timer well ahead, without being asked.
+func TestIdleLoopGivesMemoryBack(t *testing.T) {
+	defer noLeaks(t)()
+	l := asyncio.NewLoop()
+	defer l.Close()
+	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {
+		tasks := make([]asyncio.Awaitable[int], 3000)
+		for i := range tasks {
+			tasks[i] = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return i, asyncio.Sleep(ctx, 0) })
+		}
+		_, err := asyncio.Gather(ctx, tasks...)
+		return 0, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := l.IdleCoros()
+	l.CallLater(50*time.Millisecond, func() {})
+	l.BlockOnce() // until the timer is due, trimming meanwhile
+	if after := l.IdleCoros(); after >= before {
+		t.Errorf("an idle loop kept all its %d idle coroutines (now %d) while it waited for a timer 50 ms ahead", before, after)
+	}
 }
 
 func TestIdleLoopWakesForATimerJustDue(t *testing.T) {
@@ -533,5 +563,86 @@ func TestExceptionString(t *testing.T) {
 		if got := c.e.String(); got != c.want {
 			t.Errorf("String() = %q, want %q", got, c.want)
 		}
+	}
+}
+
+// An idle loop on the real clock waits until its next timer, and a debug
+// loop with nothing scheduled at most until it is time to report its
+// stuck tasks; without either it waits for a wake-up, however long.
+func TestIdleLoopWaitsUntilItsNextTimer(t *testing.T) {
+	l := asyncio.NewLoop()
+	defer l.Close()
+	if forever, wait := l.NextWake(); !forever {
+		t.Errorf("with nothing scheduled the loop waits %v, want until woken", wait)
+	}
+	l.CallLater(time.Hour, func() {})
+	if forever, wait := l.NextWake(); forever || wait <= 59*time.Minute || wait > time.Hour {
+		t.Errorf("with a timer an hour ahead the loop waits %v (forever %v), want just under an hour", wait, forever)
+	}
+	d := asyncio.NewLoop(asyncio.WithDebug())
+	defer d.Close()
+	if forever, wait := d.NextWake(); forever || wait <= 0 || wait > 10*time.Second {
+		t.Errorf("a debug loop with nothing scheduled waits %v (forever %v), want at most the 10 s before it reports", wait, forever)
+	}
+}
+
+// Timers with equal deadlines fire in the order they were scheduled however
+// many share a deadline: with a handful, as in
+// TestTimersFireByDeadlineThenScheduleOrder, a heap that breaks ties wrongly
+// can still come out right.
+func TestTimersWithEqualDeadlinesFireInOrder(t *testing.T) {
+	defer noLeaks(t)()
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	const n = 300
+	var got []int
+	for i := range n {
+		l.CallLater(time.Duration((i*7)%3)*time.Second, func() { got = append(got, i) })
+	}
+	l.CallLater(3*time.Second, l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]int, 0, n)
+	for d := range 3 {
+		for i := range n {
+			if (i*7)%3 == d {
+				want = append(want, i)
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("fired in the order\n%v\nwant\n%v", got, want)
+	}
+}
+
+// Cancelling timers from anywhere in the heap leaves the others firing in
+// deadline order: a removal that must move a timer up is done right.
+func TestCancelledTimersLeaveTheRestInOrder(t *testing.T) {
+	defer noLeaks(t)()
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	rng := rand.New(rand.NewPCG(17, 4))
+	const n = 500
+	var got []time.Duration
+	var handles []*asyncio.TimerHandle
+	for range n {
+		d := time.Duration(rng.IntN(1000)) * time.Millisecond
+		handles = append(handles, l.CallLater(d, func() { got = append(got, d) })) // d, not the loop's time, which only grows
+	}
+	kept := 0
+	for i, h := range handles {
+		if rng.IntN(3) == 0 || i%7 == 0 {
+			h.Cancel()
+		} else {
+			kept++
+		}
+	}
+	l.CallLater(time.Hour, l.Stop)
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != kept || !slices.IsSorted(got) {
+		t.Errorf("%d of %d timers fired, in order %v", len(got), kept, slices.IsSorted(got))
 	}
 }

@@ -142,6 +142,11 @@ func TestQueueNowait(t *testing.T) {
 		if v, err := q.GetNowait(); v != 1 || err != nil || !q.Empty() {
 			t.Errorf("GetNowait = %v, %v", v, err)
 		}
+		var unbounded asyncio.Queue[int]
+		unbounded.PutNowait(1)
+		if unbounded.Full() {
+			t.Error("an unbounded queue is Full")
+		}
 		return 0, nil
 	})
 }
@@ -253,6 +258,9 @@ func TestQueueShutdown(t *testing.T) {
 		}
 		if _, err := q.Get(ctx); !errors.Is(err, asyncio.ErrQueueShutDown) {
 			t.Errorf("Get of an empty shut-down queue = %v", err)
+		}
+		if _, err := q.GetNowait(); !errors.Is(err, asyncio.ErrQueueShutDown) {
+			t.Errorf("GetNowait of an empty shut-down queue = %v", err)
 		}
 		return 0, nil
 	})

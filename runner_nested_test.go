@@ -44,6 +44,11 @@ func TestRunRefusedInsideALoop(t *testing.T) {
 			_, err := asyncio.Await(ctx, asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { fn(); return 0, nil }))
 			return err
 		}},
+		{"task, 200 calls deep", func(ctx context.Context, fn func()) error {
+			// deeper than the first look at the stack goes
+			_, err := asyncio.Await(ctx, asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { deep(200, fn); return 0, nil }))
+			return err
+		}},
 		{"callback", func(ctx context.Context, fn func()) error {
 			l, _ := asyncio.GetRunningLoop(ctx)
 			done := asyncio.CreateFuture[int](ctx)
@@ -85,4 +90,13 @@ func TestRunFromAnotherGoroutineOfATask(t *testing.T) {
 	if got != 42 {
 		t.Errorf("Run on an executor goroutine = %d, want 42", got)
 	}
+}
+
+// deep calls fn n calls down the stack.
+func deep(n int, fn func()) {
+	if n == 0 {
+		fn()
+		return
+	}
+	deep(n-1, fn)
 }

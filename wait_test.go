@@ -113,9 +113,11 @@ func TestWaitSatisfiedAtOnce(t *testing.T) {
 
 func TestWaitUnknownReturnWhen(t *testing.T) {
 	run(t, func(ctx context.Context) (int, error) {
-		_, _, err := asyncio.Wait(ctx, nil, asyncio.ReturnWhen(9), 0)
-		if err == nil || !strings.Contains(err.Error(), "ReturnWhen 9") {
-			t.Errorf("Wait with a bad ReturnWhen = %v", err)
+		for _, when := range []asyncio.ReturnWhen{0, 9} { // the zero value is no ReturnWhen either
+			_, _, err := asyncio.Wait(ctx, nil, when, 0)
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("ReturnWhen %d", when)) {
+				t.Errorf("Wait with ReturnWhen(%d) = %v", when, err)
+			}
 		}
 		return 0, nil
 	})
@@ -491,6 +493,58 @@ func TestAsCompletedYieldsEachOnce(t *testing.T) {
 		}
 		if s := strings.Join(got, ","); s != "done,b,a" {
 			t.Errorf("AsCompleted yielded %s, want done,b,a", s)
+		}
+		return 0, nil
+	})
+}
+
+// Gather fails at once, without waiting, when an awaitable has failed
+// already; the error counts as retrieved.
+func TestGatherOfAnAlreadyFailedAwaitable(t *testing.T) {
+	errBoom := errors.New("boom")
+	run(t, func(ctx context.Context) (int, error) {
+		failed := asyncio.CreateFuture[int](ctx)
+		failed.SetException(errBoom)
+		pending := asyncio.CreateFuture[int](ctx)
+		if _, err := asyncio.Gather(ctx, failed, pending); !errors.Is(err, errBoom) || now(ctx) != "0s" {
+			t.Errorf("Gather = %v at %s, want the failure at once", err, now(ctx))
+		}
+		pending.Cancel()
+		return 0, nil
+	})
+}
+
+// Wait and AsCompleted leave no trace on the futures they waited for: once
+// they return, a future still pending has no waker of theirs left.
+func TestWaitLeavesNoWakers(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		f := asyncio.CreateFuture[int](ctx)
+		for range 3 {
+			asyncio.Wait(ctx, []asyncio.Waiter{f}, asyncio.AllCompleted, time.Second)
+		}
+		if n := asyncio.Wakers(f); n != 0 {
+			t.Errorf("%d wakers left on a future that Wait timed out on", n)
+		}
+		done := asyncio.CreateFuture[int](ctx)
+		done.SetResult(1)
+		for range asyncio.AsCompleted(ctx, asyncio.Awaitable[int](done), f) {
+			break // with f pending
+		}
+		if n := asyncio.Wakers(f); n != 0 {
+			t.Errorf("%d wakers left on a future after AsCompleted stopped", n)
+		}
+		f.Cancel()
+		return 0, nil
+	})
+}
+
+// WaitFor with a zero timeout times out at once: an awaitable not done yet
+// is cancelled, even one that would finish in its first step.
+func TestWaitForZeroTimesOutAtOnce(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		quick := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 7, nil })
+		if v, err := asyncio.WaitFor(ctx, quick, 0); !errors.Is(err, asyncio.ErrTimeout) || !quick.Cancelled() {
+			t.Errorf("WaitFor(quick, 0) = %v, %v, the task cancelled %v; want ErrTimeout and cancelled", v, err, quick.Cancelled())
 		}
 		return 0, nil
 	})

@@ -48,8 +48,8 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 			return fmt.Errorf("%w: %s leads back to %s", ErrRedirectLoop, via[len(via)-1].URL, req.URL)
 		}
 	}
-	if len(via) >= maxRedirects {
-		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, maxRedirects)
+	if len(via) > maxRedirects { // via holds the first request too
+		return fmt.Errorf("%w: stopped after %d redirects", ErrTooManyRedirects, maxRedirects)
 	}
 	return nil
 }

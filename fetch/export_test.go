@@ -28,6 +28,7 @@ var (
 const (
 	BackoffBase = backoffBase
 	ResumeMin   = resumeMin
+	MaxMeta     = maxMeta
 )
 
 const PreallocStep = preallocStep

@@ -1,8 +1,11 @@
 package fetch_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -106,5 +109,120 @@ func TestFetchConcurrency(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// notFound is a Client whose every request is answered 404 at once.
+var notFound = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+	return respond(r, http.StatusNotFound, http.NoBody, 0), nil
+})}
+
+// requestOrder runs reqs with d and returns the indexes of the requests in
+// the order their first attempts started, and whether each had started
+// before the download of reqs[0] was over.
+func requestOrder(t *testing.T, d *fetch.Downloader, reqs ...fetch.Request) (order []int, beforeFirstDone []bool) {
+	t.Helper()
+	beforeFirstDone = make([]bool, len(reqs))
+	firstDone := false
+	d.OnEvent = func(e fetch.Event) {
+		switch {
+		case e.Kind == fetch.EventRequest && e.Attempt == 1:
+			order = append(order, e.Index)
+			beforeFirstDone[e.Index] = !firstDone
+		case e.Kind == fetch.EventDone && e.Index == 0:
+			firstDone = true
+		}
+	}
+	runOK(t, d, reqs...)
+	return order, beforeFirstDone
+}
+
+// With Jobs 1 the downloads run one after the other in the order of the
+// requests, also with a PerHost that is no tighter than Jobs.
+func TestFetchJobsOneKeepsTheOrder(t *testing.T) {
+	for _, perHost := range []int{0, 1} {
+		d := newDownloader(t)
+		d.Client, d.Jobs, d.PerHost = notFound, 1, perHost
+		order, _ := requestOrder(t, d,
+			fetch.Request{URL: "http://a.test/1"}, fetch.Request{URL: "http://a.test/2"}, fetch.Request{URL: "http://b.test/1"})
+		if !slices.Equal(order, []int{0, 1, 2}) {
+			t.Errorf("PerHost %d: requests started in the order %v, want 0, 1, 2", perHost, order)
+		}
+	}
+}
+
+// PerHost counts a host by its name, in any case, and port, the scheme's
+// default port when the URL gives none: a URL that spells the default
+// port out names the same host.
+func TestFetchPerHostCountsHostAndPort(t *testing.T) {
+	tests := []struct {
+		name     string
+		a, b     string
+		sameHost bool
+	}{
+		{"default http port", "http://h.test/a", "http://h.test:80/b", true},
+		{"default https port", "https://h.test/a", "https://h.test:443/b", true},
+		{"host name case", "http://h.test/a", "http://H.Test/b", true},
+		{"http and https", "http://h.test/a", "https://h.test/b", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDownloader(t)
+			d.Client, d.Jobs, d.PerHost = notFound, 2, 1
+			_, before := requestOrder(t, d, fetch.Request{URL: tt.a}, fetch.Request{URL: tt.b})
+			if before[1] == tt.sameHost {
+				t.Errorf("the second download started before the first was over: %v, want %v", before[1], !tt.sameHost)
+			}
+		})
+	}
+}
+
+// However long the list of a host held back by PerHost, a download from
+// another host starts at once: with a high Jobs, more downloads are alive
+// at once than the 1024 that suffice for a lower one.
+func TestFetchLongListDoesNotHoldBackOtherHosts(t *testing.T) {
+	d := newDownloader(t)
+	d.Client, d.Jobs, d.PerHost = notFound, 300, 1
+	var reqs []fetch.Request
+	for i := range 1100 {
+		reqs = append(reqs, fetch.Request{URL: fmt.Sprintf("http://a.test/%d", i)})
+	}
+	reqs = append(reqs, fetch.Request{URL: "http://b.test/x"})
+	_, before := requestOrder(t, d, reqs...)
+	if !before[1100] {
+		t.Error("the download from another host waited for downloads held back by PerHost")
+	}
+}
+
+// readSizes is a body that records the largest read asked of it.
+type readSizes struct {
+	r       io.Reader
+	largest *int
+}
+
+func (b readSizes) Read(p []byte) (int, error) {
+	*b.largest = max(*b.largest, len(p))
+	return b.r.Read(p)
+}
+
+// Under RateLimit a download reads at most a quarter of a second's worth
+// of bytes at a time, each read waiting for its turn, so that the rate
+// holds over spans shorter than a second too, from the start.
+func TestFetchRateLimitReadsAQuarterSecondAtATime(t *testing.T) {
+	const rateLimit = 512 << 10
+	body := content(rateLimit/4+4096, 30)
+	largest := 0
+	d := newDownloader(t)
+	d.RateLimit = rateLimit
+	d.Client = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		return respond(r, http.StatusOK, readSizes{bytes.NewReader(body), &largest}, int64(len(body))), nil
+	})}
+	res := runOK(t, d, fetch.Request{URL: "http://h.test/f"})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	checkFile(t, res[0].Path, body)
+	if largest > rateLimit/4 {
+		t.Errorf("a read of %d bytes at a rate limit of %d bytes a second, want at most %d", largest, rateLimit, rateLimit/4)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -85,6 +87,23 @@ func newServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// A roundTrip is an http.RoundTripper made of a function: a Client with
+// one as its Transport answers requests in the process, for tests of what
+// no test server sends (hosts of any name, bodies that read oddly).
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// respond returns a response to r with the status code and body, of
+// length bytes (-1 if unknown).
+func respond(r *http.Request, code int, body io.Reader, length int64) *http.Response {
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", code, http.StatusText(code)), StatusCode: code,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Body: io.NopCloser(body), ContentLength: length, Request: r,
+	}
 }
 
 // serve answers r with body as a file with the ETag etag, honouring Range

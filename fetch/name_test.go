@@ -27,6 +27,12 @@ func TestSanitizeName(t *testing.T) {
 		{"€ rates.txt", "€ rates.txt"},
 		{strings.Repeat("x", 300) + ".tar", strings.Repeat("x", 196) + ".tar"},
 		{strings.Repeat("é", 150), strings.Repeat("é", 100)},
+		{"a" + strings.Repeat("é", 150), "a" + strings.Repeat("é", 99)},                                // not cut inside a rune
+		{strings.Repeat("x", 196) + ".tar", strings.Repeat("x", 196) + ".tar"},                         // 200 bytes: as long as may be
+		{strings.Repeat("x", 300) + ".abcdefghijklmno", strings.Repeat("x", 184) + ".abcdefghijklmno"}, // a 16-byte extension is kept
+		{strings.Repeat("x", 300) + ".abcdefghijklmnop", strings.Repeat("x", 200)},                     // a longer one is not
+		{"/passwd", "passwd"},
+		{`\boot.ini`, "boot.ini"},
 		// Invisible format characters go; bidi overrides would show
 		// "e\u202Egpj.exe" as "eexe.jpg".
 		{"e\u202Egpj.exe", "egpj.exe"},

@@ -2,6 +2,7 @@ package fetch_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,19 +83,24 @@ func TestFetchRestartsWhenTheFileChanged(t *testing.T) {
 		name       string
 		etag       string
 		length     int
+		partSize   int  // 0: 100_000
 		wantRanged bool // whether the part is worth asking the server about
 		wantReqs   int
 	}{
-		{"other ETag", `"old"`, len(body), true, 1},       // If-Range fails: 200
-		{"other length", `"new"`, len(body) + 5, true, 2}, // 206 of another file: ask again
-		{"no validator", "", len(body), false, 1},         // nothing proves it the same file
+		{"other ETag", `"old"`, len(body), 0, true, 1},       // If-Range fails: 200
+		{"other length", `"new"`, len(body) + 5, 0, true, 2}, // 206 of another file: ask again
+		{"no validator", "", len(body), 0, false, 1},         // nothing proves it the same file
+		// The part runs past the end of the file: 416, ask again.
+		{"range not satisfiable", `"new"`, len(body) + 50_000, len(body) + 10_000, true, 2},
+		// Nothing is missing, so nothing to ask for: start over.
+		{"part as long as the file", `"new"`, len(body), len(body), false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h = hits{}
 			d := newDownloader(t)
 			url := srv.URL + "/f.bin"
-			writePart(t, d, url, "f.bin", content(100_000, 7), tt.etag, tt.length)
+			writePart(t, d, url, "f.bin", content(cmp.Or(tt.partSize, 100_000), 7), tt.etag, tt.length)
 			res := runOK(t, d, fetch.Request{URL: url})
 			if res[0].Err != nil {
 				t.Fatal(res[0].Err)
@@ -114,27 +120,46 @@ func TestFetchRestartsWhenTheFileChanged(t *testing.T) {
 	}
 }
 
+// A part gets a sidecar if the file it belongs to has at least
+// fetch.ResumeMin bytes: a smaller one is quicker to fetch again.
 func TestFetchKeepsASidecarForLargeParts(t *testing.T) {
 	size := fetch.ResumeMin + 1000
 	body := content(size, 8)
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "999999999")
-		w.Header().Set("ETag", `"x"`)
-		w.Write(body[:size/2])
-	})
-	d := newDownloader(t)
-	url := srv.URL + "/large.bin"
-	res := runOK(t, d, fetch.Request{URL: url})
-	if !errors.Is(res[0].Err, fetch.ErrShortBody) {
-		t.Fatalf("error %v, want ErrShortBody", res[0].Err)
-	}
-	b, err := os.ReadFile(in(d, "large.bin.part.meta"))
-	if err != nil {
-		t.Fatalf("no sidecar for a large part: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || m["url"] != url || m["etag"] != `"x"` || m["length"] != 999999999.0 {
-		t.Errorf("sidecar %s, want the URL, ETag and length (%v)", b, err)
+	for _, tt := range []struct {
+		length      int // the announced length, of which half of body comes
+		wantSidecar bool
+	}{
+		{999999999, true},
+		{fetch.ResumeMin, true},
+		{fetch.ResumeMin - 1, false},
+	} {
+		t.Run(strconv.Itoa(tt.length), func(t *testing.T) {
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", strconv.Itoa(tt.length))
+				w.Header().Set("ETag", `"x"`)
+				w.Write(body[:size/2])
+			})
+			d := newDownloader(t)
+			url := srv.URL + "/large.bin"
+			res := runOK(t, d, fetch.Request{URL: url})
+			if !errors.Is(res[0].Err, fetch.ErrShortBody) {
+				t.Fatalf("error %v, want ErrShortBody", res[0].Err)
+			}
+			b, err := os.ReadFile(in(d, "large.bin.part.meta"))
+			if !tt.wantSidecar {
+				if err == nil {
+					t.Errorf("a sidecar for a file of %d bytes: %s", tt.length, b)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("no sidecar for a large part: %v", err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil || m["url"] != url || m["etag"] != `"x"` || m["length"] != float64(tt.length) {
+				t.Errorf("sidecar %s, want the URL, ETag and length (%v)", b, err)
+			}
+		})
 	}
 }
 
@@ -401,6 +426,194 @@ func TestFetchStartsOverWhenA206IsOfAnotherVersion(t *testing.T) {
 			all := h.all()
 			if last := all[len(all)-1]; last.Header.Get("Range") != "" {
 				t.Errorf("the last request has Range %q, want one for the whole new version", last.Header.Get("Range"))
+			}
+		})
+	}
+}
+
+// Event.Total is -1 while the file's length is unknown: before any
+// response, and again once the server has refused to continue a part
+// whose length a sidecar gave, until a response tells the new length.
+func TestFetchTotalIsUnknownWithoutAResponse(t *testing.T) {
+	body := content(2<<20, 25)
+	tests := []struct {
+		name string
+		part bool // a part of body from an earlier run, under a sidecar
+		// The answer to a request with Range; one without is a 503.
+		ranged http.HandlerFunc
+	}{
+		{"no part", false, nil},
+		{"part refused with 416", true, func(w http.ResponseWriter, r *http.Request) {
+			serve(w, r, body[:1000], `"v1"`) // the file shrank: the range starts past its end
+		}},
+		{"part of another version", true, func(w http.ResponseWriter, r *http.Request) {
+			r.Header.Del("If-Range") // a server that ignores it: a range of v2
+			serve(w, r, content(2<<20, 26), `"v2"`)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Range") != "" {
+					tt.ranged(w, r)
+					return
+				}
+				w.WriteHeader(http.StatusServiceUnavailable)
+			})
+			d := newDownloader(t)
+			url := srv.URL + "/f.bin"
+			first := int64(-1)
+			if tt.part {
+				writePart(t, d, url, "f.bin", body[:1<<20], `"v1"`, len(body))
+				first = int64(len(body))
+			}
+			var events []fetch.Event
+			d.OnEvent = func(e fetch.Event) { events = append(events, e) }
+			res := runOK(t, d, fetch.Request{URL: url})
+			if se, ok := errors.AsType[*fetch.StatusError](res[0].Err); !ok || se.Code != 503 {
+				t.Fatalf("error %v, want status 503 to the request for the whole file", res[0].Err)
+			}
+			if len(events) != 2 || events[0].Kind != fetch.EventRequest || events[1].Kind != fetch.EventDone {
+				t.Fatalf("events %v, want a request and done", events)
+			}
+			if events[0].Total != first || events[1].Total != -1 {
+				t.Errorf("request event says Total %d, done event %d; want %d and -1", events[0].Total, events[1].Total, first)
+			}
+		})
+	}
+}
+
+// A request that names its file resumes a part of its URL only if the
+// part is under that name; a part under another name is left alone.
+func TestFetchResumesANamedRequestOnlyUnderItsName(t *testing.T) {
+	body := content(300_000, 27)
+	const etag = `"same"`
+	tests := []struct {
+		name        string
+		wantResumed bool
+		wantFiles   []string
+	}{
+		{"big.bin", true, []string{"big.bin"}},
+		{"other.bin", false, []string{"big.bin.part", "big.bin.part.meta", "other.bin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				h.add(r)
+				serve(w, r, body, etag)
+			})
+			d := newDownloader(t)
+			url := srv.URL + "/big.bin"
+			writePart(t, d, url, "big.bin", body[:100_000], etag, len(body))
+			res := runOK(t, d, fetch.Request{URL: url, Name: tt.name})
+			if res[0].Err != nil {
+				t.Fatal(res[0].Err)
+			}
+			checkFile(t, in(d, tt.name), body)
+			if resumed := rangeStart(&h.all()[0]) == 100_000; resumed != tt.wantResumed {
+				t.Errorf("request has Range %q; want the part resumed: %v", h.all()[0].Header.Get("Range"), tt.wantResumed)
+			}
+			if got := dirFiles(t, d.Dir); !slices.Equal(got, tt.wantFiles) {
+				t.Errorf("directory holds %v, want %v", got, tt.wantFiles)
+			}
+			if !tt.wantResumed {
+				checkFile(t, in(d, "big.bin.part"), body[:100_000])
+			}
+		})
+	}
+}
+
+// A 206 whose Content-Length is not the length of its Content-Range, even
+// 0, contradicts itself: it is a retryable ErrBadResponse, its body is not
+// read, and the part is resumed again from where it was.
+func TestFetchRejectsA206WhoseLengthsDisagree(t *testing.T) {
+	body := content(2<<20, 28)
+	tests := []struct {
+		name   string
+		length func(rest int) int // the 206's Content-Length
+	}{
+		{"Content-Length 0", func(int) int { return 0 }},
+		{"Content-Length one short", func(rest int) int { return rest - 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				n, from := h.add(r), rangeStart(r)
+				switch {
+				case from < 0:
+					sendHalf(w, body, `"v1"`, time.Time{})
+				case n == 1:
+					length := tt.length(len(body) - from)
+					w.Header().Set("ETag", `"v1"`)
+					w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(body)-1, len(body)))
+					w.Header().Set("Content-Length", strconv.Itoa(length))
+					w.WriteHeader(http.StatusPartialContent)
+					w.Write(body[from : from+length])
+				default:
+					serve(w, r, body, `"v1"`)
+				}
+			})
+			d := newDownloader(t)
+			d.Retries = 2
+			var why []error
+			d.OnEvent = func(e fetch.Event) {
+				if e.Kind == fetch.EventRetry {
+					why = append(why, e.Err)
+				}
+			}
+			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+			if res[0].Err != nil {
+				t.Fatalf("result %+v, want success", res[0])
+			}
+			if len(why) != 2 || !errors.Is(why[1], fetch.ErrBadResponse) {
+				t.Errorf("retries after %v, want the second after ErrBadResponse", why)
+			}
+			if all := h.all(); len(all) != 3 || rangeStart(&all[2]) != rangeStart(&all[1]) {
+				t.Errorf("%d requests, want 3, the last resuming where the second did", len(all))
+			}
+			checkFile(t, in(d, "f.bin"), body)
+		})
+	}
+}
+
+// A sidecar is read up to fetch.MaxMeta bytes: one that long resumes its
+// part, a longer one is ignored and the download starts over.
+func TestFetchReadsSidecarsUpToMaxMeta(t *testing.T) {
+	body := content(300_000, 29)
+	const etag = `"same"`
+	for _, tt := range []struct {
+		size        int // of the sidecar, its JSON padded with leading spaces
+		wantResumed bool
+	}{
+		{fetch.MaxMeta, true},
+		{fetch.MaxMeta + 1, false},
+	} {
+		t.Run(strconv.Itoa(tt.size), func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				h.add(r)
+				serve(w, r, body, etag)
+			})
+			d := newDownloader(t)
+			url := srv.URL + "/f.bin"
+			writePart(t, d, url, "f.bin", body[:100_000], etag, len(body))
+			meta, err := os.ReadFile(in(d, "f.bin.part.meta"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta = append(bytes.Repeat([]byte(" "), tt.size-len(meta)), meta...)
+			if err := os.WriteFile(in(d, "f.bin.part.meta"), meta, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := runOK(t, d, fetch.Request{URL: url})
+			if res[0].Err != nil {
+				t.Fatal(res[0].Err)
+			}
+			checkFile(t, in(d, "f.bin"), body)
+			if resumed := rangeStart(&h.all()[0]) == 100_000; resumed != tt.wantResumed {
+				t.Errorf("request has Range %q; want the part resumed: %v", h.all()[0].Header.Get("Range"), tt.wantResumed)
 			}
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -68,6 +70,7 @@ func TestFetchHonoursRetryAfter(t *testing.T) {
 		want       time.Duration
 	}{
 		{"seconds", "", "7", 7 * time.Second},
+		{"the longest wait", "", "300", 5 * time.Minute},
 		{"http date", date.Format(http.TimeFormat), date.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 	}
 	for _, tt := range tests {
@@ -106,10 +109,17 @@ func TestFetchHonoursRetryAfter(t *testing.T) {
 }
 
 func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
+	// The caller's Clients keep no connection open: none may outlive run.
+	noKeepAlive := &http.Transport{DisableKeepAlives: true}
+	redirectLoop := func(w http.ResponseWriter, r *http.Request) {
+		next := map[string]string{"/a": "/b", "/b": "/c", "/c": "/a"}[r.URL.Path]
+		http.Redirect(w, r, next, http.StatusFound)
+	}
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
 		check   func(error) bool
+		client  *http.Client // Downloader.Client, or nil
 	}{
 		{
 			"404",
@@ -118,14 +128,34 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				se, ok := errors.AsType[*fetch.StatusError](err)
 				return ok && se.Code == 404
 			},
+			nil,
 		},
 		{
 			"redirect loop",
-			func(w http.ResponseWriter, r *http.Request) {
-				next := map[string]string{"/a": "/b", "/b": "/c", "/c": "/a"}[r.URL.Path]
-				http.Redirect(w, r, next, http.StatusFound)
-			},
+			redirectLoop,
 			func(err error) bool { return errors.Is(err, fetch.ErrRedirectLoop) },
+			nil,
+		},
+		{
+			// A Client without a redirect policy gets Fetch's.
+			"redirect loop, the caller's Client",
+			redirectLoop,
+			func(err error) bool { return errors.Is(err, fetch.ErrRedirectLoop) },
+			&http.Client{Transport: noKeepAlive},
+		},
+		{
+			// A Client with a redirect policy keeps it: this one stops at
+			// the first redirect, which is then the response.
+			"the caller's redirect policy",
+			redirectLoop,
+			func(err error) bool {
+				se, ok := errors.AsType[*fetch.StatusError](err)
+				return ok && se.Code == http.StatusFound
+			},
+			&http.Client{
+				Transport:     noKeepAlive,
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			},
 		},
 		{
 			"endless redirects",
@@ -134,6 +164,7 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				http.Redirect(w, r, fmt.Sprintf("/a?n=%d", n+1), http.StatusMovedPermanently)
 			},
 			func(err error) bool { return errors.Is(err, fetch.ErrTooManyRedirects) },
+			nil,
 		},
 		{
 			"redirect to a file URL",
@@ -143,6 +174,7 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 			func(err error) bool {
 				return errors.Is(err, fetch.ErrRedirectScheme) && strings.Contains(err.Error(), `"file"`)
 			},
+			nil,
 		},
 		{
 			"redirect to an ftp URL, relayed",
@@ -154,6 +186,7 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				http.Redirect(w, r, "ftp://127.0.0.1/x", http.StatusTemporaryRedirect)
 			},
 			func(err error) bool { return errors.Is(err, fetch.ErrRedirectScheme) },
+			nil,
 		},
 		{
 			"server too busy for too long",
@@ -165,13 +198,14 @@ func TestFetchDoesNotRetryFinalErrors(t *testing.T) {
 				se, ok := errors.AsType[*fetch.StatusError](err)
 				return ok && se.Code == 503 && se.RetryAfter == 24*time.Hour
 			},
+			nil,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, tt.handler)
 			d := newDownloader(t)
-			d.Retries = 3
+			d.Retries, d.Client = 3, tt.client
 			res, _, err := run(t, d, fetch.Request{URL: srv.URL + "/a"})
 			if err != nil {
 				t.Fatal(err)
@@ -282,8 +316,15 @@ func TestFetchGivesUpAfterRetries(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
 	})
-	for _, retries := range []int{0, 2} {
+	for _, tt := range []struct {
+		retries int
+		seeded  bool // else the Downloader draws its jitter from a source of its own
+	}{{0, true}, {2, true}, {2, false}} {
+		retries := tt.retries
 		d := newDownloader(t)
+		if !tt.seeded {
+			d = &fetch.Downloader{Dir: t.TempDir()}
+		}
 		d.Retries = retries
 		res := runOK(t, d, fetch.Request{URL: srv.URL + "/f"})
 		if se, ok := errors.AsType[*fetch.StatusError](res[0].Err); !ok || se.Code != 502 {
@@ -309,7 +350,23 @@ func TestBackoff(t *testing.T) {
 	if d := fetch.Backoff(1, se, rnd); d != 42*time.Second {
 		t.Errorf("backoff after Retry-After 42s = %v", d)
 	}
+	// The limit is one of the waits drawn: a source at its largest draws
+	// it, also after a status that asked for no wait of its own.
+	top := rand.New(topSource{})
+	for n := 1; n <= 40; n++ {
+		limit := min(fetch.BackoffBase<<min(n-1, 20), 30*time.Second)
+		for _, err := range []error{errors.New("x"), &fetch.StatusError{Code: 503}} {
+			if d := fetch.Backoff(n, err, top); d != limit {
+				t.Fatalf("backoff before retry %d after %v, drawn at the top, = %v, want %v", n, err, d, limit)
+			}
+		}
+	}
 }
+
+// A topSource is a random source that always draws its largest value.
+type topSource struct{}
+
+func (topSource) Uint64() uint64 { return math.MaxUint64 }
 
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)
@@ -377,6 +434,186 @@ func TestResultElapsed(t *testing.T) {
 	for i, w := range want {
 		if res[i].Err != nil || res[i].Attempts != w.attempts || res[i].Elapsed != w.elapsed {
 			t.Errorf("result %d: %d attempts in %v (%v), want %d in %v", i, res[i].Attempts, res[i].Elapsed, res[i].Err, w.attempts, w.elapsed)
+		}
+	}
+}
+
+// A StatusError reads as its status line, made from the code when the
+// server sent none, and the wait it asked for; 408, 429 and every 5xx
+// from 500 on are temporary.
+func TestStatusError(t *testing.T) {
+	tests := []struct {
+		err       fetch.StatusError
+		text      string
+		temporary bool
+	}{
+		{fetch.StatusError{Code: 404, Status: "404 Gone Fishing"}, "fetch: HTTP 404 Gone Fishing", false},
+		{fetch.StatusError{Code: 404}, "fetch: HTTP 404 Not Found", false},
+		{fetch.StatusError{Code: 503, RetryAfter: 7 * time.Second}, "fetch: HTTP 503 Service Unavailable (server asks to retry after 7s)", true},
+		{fetch.StatusError{Code: 408}, "fetch: HTTP 408 Request Timeout", true},
+		{fetch.StatusError{Code: 429}, "fetch: HTTP 429 Too Many Requests", true},
+		{fetch.StatusError{Code: 451}, "fetch: HTTP 451 Unavailable For Legal Reasons", false},
+		{fetch.StatusError{Code: 500}, "fetch: HTTP 500 Internal Server Error", true},
+		{fetch.StatusError{Code: 511}, "fetch: HTTP 511 Network Authentication Required", true},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.text {
+			t.Errorf("%+v: Error() = %q, want %q", tt.err, got, tt.text)
+		}
+		if got := tt.err.Temporary(); got != tt.temporary {
+			t.Errorf("%+v: Temporary() = %v, want %v", tt.err, got, tt.temporary)
+		}
+	}
+}
+
+// A connection that breaks before the response's headers, or in a chunked
+// body, whose length nothing announced, is a network failure: the
+// download is retried, and the cut-off body is not taken for the file.
+// One that breaks before a byte of the body leaves nothing to resume:
+// the retry asks for the whole file.
+func TestFetchRetriesBrokenConnections(t *testing.T) {
+	body := content(50_000, 24)
+	tests := []struct {
+		name string
+		cut  func(buf io.Writer) // what the server sends before it hangs up
+		want error               // the error of the first attempt
+	}{
+		{"before the headers", func(io.Writer) {}, io.EOF},
+		{"in a chunked body", func(buf io.Writer) {
+			io.WriteString(buf, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+			fmt.Fprintf(buf, "%x\r\n%s\r\n", 20_000, body[:20_000])
+		}, io.ErrUnexpectedEOF},
+		{"after the headers", func(buf io.Writer) {
+			fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nETag: \"v1\"\r\n\r\n", len(body))
+		}, fetch.ErrShortBody},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if h.add(r) > 0 {
+					serve(w, r, body, "")
+					return
+				}
+				conn, buf, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer conn.Close()
+				tt.cut(buf)
+				buf.Flush()
+			})
+			d := newDownloader(t)
+			d.Retries = 1
+			var why error
+			d.OnEvent = func(e fetch.Event) {
+				if e.Kind == fetch.EventRetry {
+					why = e.Err
+				}
+			}
+			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+			if res[0].Err != nil || res[0].Attempts != 2 {
+				t.Fatalf("result %+v, want success at the second attempt", res[0])
+			}
+			if !errors.Is(why, tt.want) {
+				t.Errorf("retried after %v, want %v", why, tt.want)
+			}
+			if got := h.all()[1].Header.Get("Range"); got != "" {
+				t.Errorf("retry has Range %q, want none", got)
+			}
+			checkFile(t, res[0].Path, body)
+		})
+	}
+}
+
+// Only the cancellation of Fetch's own context is final: an error of the
+// Client that merely wraps context.Canceled (a proxy or transport giving
+// up on the request for its own reasons) is retried like any other
+// network error.
+func TestFetchRetriesAClientsOwnCancellation(t *testing.T) {
+	calls := 0
+	d := newDownloader(t)
+	d.Retries = 1
+	d.Client = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		if calls++; calls == 1 {
+			return nil, fmt.Errorf("the proxy gave up: %w", context.Canceled)
+		}
+		return respond(r, http.StatusOK, strings.NewReader("ok"), 2), nil
+	})}
+	res := runOK(t, d, fetch.Request{URL: "http://h.test/f"})
+	if res[0].Err != nil || res[0].Attempts != 2 {
+		t.Fatalf("result %+v, want success at the second attempt", res[0])
+	}
+	checkFile(t, res[0].Path, []byte("ok"))
+}
+
+// emptyReads is a body that returns no byte, and no error, on each read,
+// until its request's context ends, or, if it never does, until giveUp.
+type emptyReads struct {
+	ctx    context.Context
+	giveUp <-chan time.Time
+}
+
+func (b emptyReads) Read([]byte) (int, error) {
+	select {
+	case <-b.ctx.Done():
+		return 0, b.ctx.Err()
+	case <-b.giveUp:
+		return 0, io.ErrUnexpectedEOF
+	case <-time.After(time.Millisecond): // a read every millisecond
+		return 0, nil
+	}
+}
+
+// A body whose reads go on returning nothing is stalled as much as one
+// whose reads block: no byte arrives.
+func TestFetchEmptyReadsStall(t *testing.T) {
+	calls := 0
+	d := newDownloader(t)
+	d.Retries, d.Timeout = 1, 100*time.Millisecond
+	d.Client = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		if calls++; calls == 1 {
+			return respond(r, http.StatusOK, emptyReads{r.Context(), time.After(5 * time.Second)}, 10), nil
+		}
+		return respond(r, http.StatusOK, strings.NewReader("0123456789"), 10), nil
+	})}
+	var why error
+	d.OnEvent = func(e fetch.Event) {
+		if e.Kind == fetch.EventRetry {
+			why = e.Err
+		}
+	}
+	res := runOK(t, d, fetch.Request{URL: "http://h.test/f"})
+	if !errors.Is(why, fetch.ErrStalled) {
+		t.Errorf("first attempt failed with %v, want ErrStalled", why)
+	}
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	checkFile(t, res[0].Path, []byte("0123456789"))
+}
+
+// Up to ten redirects in a row are followed, as the documentation says; the
+// eleventh is ErrTooManyRedirects.
+func TestFetchFollowsTenRedirects(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		var hop int
+		fmt.Sscanf(r.URL.Path, "/hop%d", &hop)
+		if hop > 0 {
+			http.Redirect(w, r, fmt.Sprintf("/hop%d", hop-1), http.StatusFound)
+			return
+		}
+		serve(w, r, []byte("arrived"), "")
+	})
+	for _, c := range []struct {
+		hops int
+		ok   bool
+	}{{10, true}, {11, false}} {
+		d := newDownloader(t)
+		res := runOK(t, d, fetch.Request{URL: fmt.Sprintf("%s/hop%d", srv.URL, c.hops), Name: "f"})
+		if c.ok && res[0].Err != nil || !c.ok && !errors.Is(res[0].Err, fetch.ErrTooManyRedirects) {
+			t.Errorf("%d redirects: %v, want success %v", c.hops, res[0].Err, c.ok)
 		}
 	}
 }

@@ -131,6 +131,12 @@ func TestFetchContinueSkipsCompleteFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			var done fetch.Event
+			d.OnEvent = func(e fetch.Event) {
+				if e.Kind == fetch.EventDone {
+					done = e
+				}
+			}
 			tt.req.URL = srv.URL + "/f.bin"
 			res := runOK(t, d, tt.req)
 			if !errors.Is(res[0].Err, tt.wantErr) || res[0].Skipped != tt.wantSkip {
@@ -145,6 +151,10 @@ func TestFetchContinueSkipsCompleteFiles(t *testing.T) {
 			}
 			if tt.wantSkip && res[0].Bytes != int64(len(tt.present)) {
 				t.Errorf("skipped result says %d bytes, want the file's %d", res[0].Bytes, len(tt.present))
+			}
+			// The done event counts the bytes of the file, skipped or not.
+			if done.Written != res[0].Bytes {
+				t.Errorf("done event says %d bytes written, result %d", done.Written, res[0].Bytes)
 			}
 		})
 	}
@@ -415,7 +425,7 @@ func TestFetchEvents(t *testing.T) {
 }
 
 func TestEventKindString(t *testing.T) {
-	for k, want := range map[fetch.EventKind]string{fetch.EventRetry: "retry", fetch.EventDone: "done", 0: "EventKind(0)", 42: "EventKind(42)"} {
+	for k, want := range map[fetch.EventKind]string{fetch.EventRetry: "retry", fetch.EventDone: "done", 0: "EventKind(0)", fetch.EventDone + 1: "EventKind(6)", 42: "EventKind(42)"} {
 		if got := k.String(); got != want {
 			t.Errorf("EventKind(%d).String() = %q, want %q", k, got, want)
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"os"
 )
 
 // WorkerEnv is the variable that marks worker processes.
@@ -38,8 +39,10 @@ const MaxFrame = maxFrame
 
 // Reply kinds.
 const (
-	ReplyHello = replyHello
-	ReplyValue = replyValue
+	ReplyHello         = replyHello
+	ReplyValue         = replyValue
+	ReplyNotRegistered = replyNotRegistered
+	ReplyEncoding      = replyEncoding
 )
 
 // Serve is the worker's side of the protocol, reading requests from r and
@@ -81,3 +84,20 @@ func IsMalformed(err error) bool {
 	_, ok := isMalformed(err)
 	return ok
 }
+
+// ReadNow reads what the pipe f holds without waiting, as the pool reads
+// the reply pipe of a worker that has been reaped.
+func ReadNow(f *os.File, b []byte) (int, error) { return readNow(f, b) }
+
+// ErrWorkerGone is what ReadNow returns for a pipe that holds nothing and
+// still has a writer.
+var ErrWorkerGone = errWorkerGone
+
+// A FIFO is the queue of a pool's pending jobs, holding ints.
+type FIFO struct{ q fifo[int] }
+
+func (f *FIFO) Push(v int)       { f.q.push(v) }
+func (f *FIFO) Pop() (int, bool) { return f.q.pop() }
+
+// Cap returns the capacity of the queue's array.
+func (f *FIFO) Cap() int { return cap(f.q.buf) }

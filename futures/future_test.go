@@ -24,6 +24,7 @@ func TestStateString(t *testing.T) {
 		futures.Running:   "running",
 		futures.Cancelled: "cancelled",
 		futures.Finished:  "finished",
+		futures.State(4):  "State(4)", // the first one past the names
 		futures.State(9):  "State(9)",
 	} {
 		if got := s.String(); got != want {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -25,6 +26,19 @@ func TestMain(m *testing.M) {
 		}
 	}
 	goleak.VerifyTestMain(m)
+}
+
+// hangLimit bounds the waits for what used to hang: far longer than any of
+// them takes when it works, so reaching it means a hang, not slowness.
+const hangLimit = time.Minute
+
+// skipHuge skips a test that moves hundreds of megabytes, in short mode and
+// under the race detector, which makes it take minutes.
+func skipHuge(t *testing.T) {
+	t.Helper()
+	if testing.Short() || raceEnabled {
+		t.Skip("moves hundreds of megabytes")
+	}
 }
 
 // helpers maps an environment variable to what the test binary does,

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
 
 	"github.com/goasyncio/asyncio/futures"
 )
@@ -30,10 +31,6 @@ var (
 	junk    = futures.Register("test.junk", writeJunk)
 	spin    = futures.Register("test.spin", spinForever)
 )
-
-// hangLimit bounds the waits for what used to hang: far longer than any of
-// them takes when it works, so reaching it means a hang, not slowness.
-const hangLimit = time.Minute
 
 // A sleeperArg tells startSleeper where to report, and whether to give the
 // worker's pipes to its child on purpose.
@@ -193,6 +190,56 @@ func TestCallPendingUntilSent(t *testing.T) {
 	n, err := f.ResultTimeout(hangLimit)
 	if n != len(arg) || err != nil {
 		t.Errorf("call after its worker died unsent: %d, %v; want %d from a new worker", n, err, len(arg))
+	}
+}
+
+func TestCallCancelledPartlySentReplacesTheWorker(t *testing.T) {
+	// A worker that holds part of a request would read the next request
+	// as the rest of it: cancelling a call whose request is partly written
+	// must cost the worker, not the calls after it.
+	p := newPool(t, 1)
+	pid := callOK(t, p, getpid, struct{}{})
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	killLater(t, pid) // runs before p.Shutdown: it unblocks a stuck pool
+	f := futures.Call(p, length, strings.Repeat("x", 1<<20))
+	waitRequestBegun(t, pid)
+	if !f.Cancel() {
+		t.Fatalf("Cancel of a call whose request is partly written failed: %v", f.State())
+	}
+	syscall.Kill(pid, syscall.SIGCONT) // the pipe has room again
+	next, err := futures.Call(p, getpid, struct{}{}).ResultTimeout(hangLimit)
+	if err != nil || next == pid {
+		t.Errorf("the call after the cancelled one: pid %d, %v; want a new worker (not %d)", next, err, pid)
+	}
+	if _, err := f.Result(); !errors.Is(err, futures.ErrCancelled) {
+		t.Errorf("the cancelled call: %v", err)
+	}
+}
+
+// waitRequestBegun waits until the request pipe of the stopped worker pid
+// holds something: the pool has begun to write a request. It needs Linux's
+// /proc, through which the test opens the worker's end of the pipe.
+func waitRequestBegun(t *testing.T, pid int) {
+	t.Helper()
+	fd, err := unix.Open(fmt.Sprintf("/proc/%d/fd/3", pid), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("cannot open the worker's request pipe: %v", err)
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, int(hangLimit.Milliseconds()))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			t.Fatal(err)
+		case n == 0:
+			t.Fatalf("no request reached the worker in %v", hangLimit)
+		}
+		return
 	}
 }
 
@@ -369,4 +416,80 @@ func TestWorkerDiesWithPoolProcess(t *testing.T) {
 		t.Fatalf("worker %d still runs %v after its pool's process was killed", pid, hangLimit)
 	}
 	t.Logf("pool's process killed to worker dead: %v", time.Since(killed))
+}
+
+// TestWorkerExitStatus starts the test binary as a worker by hand, with
+// pipes the test holds, and pins how ServeIfWorker ends the process: status
+// 0 and nothing said once its requests end, status 1 and the reason on
+// standard error when a request is junk.
+func TestWorkerExitStatus(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, tc := range []struct {
+		name, requests string
+		code           int
+		stderr         string
+	}{
+		{"EndOfRequests", "", 0, ""},
+		{"JunkRequest", "hello, world\n", 1, "read request: malformed frame"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pipes [3][2]*os.File // requests, replies, lifeline: reader, writer
+			for i := range pipes {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { r.Close(); w.Close() })
+				pipes[i] = [2]*os.File{r, w}
+			}
+			cmd := exec.Command(exe)
+			cmd.Env = append(os.Environ(), futures.WorkerEnv+"=1")
+			cmd.ExtraFiles = []*os.File{pipes[0][0], pipes[1][1], pipes[2][0]}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			// The lifeline stays open until the worker has exited, so
+			// that only its requests end it.
+			t.Cleanup(func() {
+				cmd.Process.Kill()
+				<-exited
+			})
+			pipes[0][0].Close()
+			pipes[1][1].Close()
+			pipes[2][0].Close()
+			if kind, _, err := futures.ReadReply(bufio.NewReader(pipes[1][0])); err != nil || kind != futures.ReplyHello {
+				t.Fatalf("the worker's first reply: kind %d, %v; want hello", kind, err)
+			}
+			pipes[0][1].WriteString(tc.requests)
+			pipes[0][1].Close()
+			var werr error
+			select {
+			case werr = <-exited:
+				exited <- werr // for the cleanup
+			case <-time.After(hangLimit):
+				t.Fatalf("the worker still runs %v after its requests ended", hangLimit)
+			}
+			code := 0
+			if ee, ok := werr.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if werr != nil {
+				t.Fatal(werr)
+			}
+			said := stderr.String()
+			if tc.stderr == "" && said != "" || !strings.Contains(said, tc.stderr) {
+				t.Errorf("the worker said %q, want %q", said, tc.stderr)
+			}
+			if code != tc.code {
+				t.Errorf("the worker exited with status %d, want %d", code, tc.code)
+			}
+		})
+	}
 }

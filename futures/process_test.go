@@ -4,10 +4,13 @@ package futures_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,6 +35,9 @@ var (
 	nan    = futures.Register("test.nan", func(struct{}) (float64, error) { return math.NaN(), nil })
 	chans  = futures.Register("test.chan", func(chan int) (int, error) { return 0, nil })
 	block  = futures.Register("test.block", blockOnFifo)
+	huge   = futures.Register("test.huge", func(n int) (string, error) { return strings.Repeat("x", n), nil })
+	// The longest name there may be: its length takes 16 bits on the wire.
+	longest = futures.Register(strings.Repeat("n", 1<<16-1), func(x int) (int, error) { return x + 1, nil })
 )
 
 // parentOnly registers a function the first time a test calls it, in the
@@ -51,6 +57,44 @@ func blockOnFifo(path string) (int, error) {
 	defer f.Close()
 	io.Copy(io.Discard, f) // until the writer closes
 	return os.Getpid(), nil
+}
+
+// startLogEnv names a file to which every worker process started while it
+// is set appends its pid as it initializes, before it serves: how a test
+// counts the workers a pool started.
+const startLogEnv = "FUTURES_TEST_START_LOG"
+
+func init() {
+	if path := os.Getenv(startLogEnv); path != "" && os.Getenv(futures.WorkerEnv) != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err == nil {
+			fmt.Fprintln(f, os.Getpid())
+			f.Close()
+		}
+	}
+}
+
+// logWorkerStarts has the workers started from now until the test ends log
+// their pids, and returns a function that reads the pids logged so far.
+func logWorkerStarts(t *testing.T) func() []int {
+	path := filepath.Join(t.TempDir(), "starts")
+	t.Setenv(startLogEnv, path)
+	return func() []int {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		var pids []int
+		for _, f := range strings.Fields(string(b)) {
+			pid, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatalf("start log %q: %v", b, err)
+			}
+			pids = append(pids, pid)
+		}
+		return pids
+	}
 }
 
 // A fifo is a named pipe for blockOnFifo.
@@ -198,6 +242,13 @@ func TestCallUnregisteredFunction(t *testing.T) {
 	}
 }
 
+func TestCallFunctionWithTheLongestName(t *testing.T) {
+	p := newPool(t, 1)
+	if v := callOK(t, p, longest, 1); v != 2 {
+		t.Errorf("the function of the longest name returned %d for 1, want 2", v)
+	}
+}
+
 func TestCallUnencodableArgument(t *testing.T) {
 	p := newPool(t, 1)
 	f := futures.Call(p, chans, make(chan int))
@@ -210,11 +261,57 @@ func TestCallUnencodableArgument(t *testing.T) {
 	}
 }
 
+func TestCallArgumentSizeLimit(t *testing.T) {
+	// An argument whose request would be over the 256 MiB limit is refused
+	// on the calling goroutine: the future Call returns has failed already.
+	// One at the limit is queued as any other.
+	skipHuge(t)
+	p := newPool(t, 1)
+	gate := newFifo(t)
+	futures.Call(p, block, string(gate)) // keeps the worker busy
+	// The request's payload is the name's length (2 bytes), the name and
+	// the JSON string: the bytes and 2 quotes.
+	over := strings.Repeat("x", futures.MaxFrame+1-2-len(length.Name())-2)
+	at := futures.Call(p, length, over[1:])
+	atState := at.State()
+	at.Cancel()
+	f := futures.Call(p, length, over)
+	fState := f.State()
+	gate.release(t)
+	if atState != futures.Pending {
+		_, err := at.Result()
+		t.Errorf("a call whose request is at the limit is %v (%v), want pending in the queue", atState, err)
+	}
+	if fState != futures.Finished {
+		t.Errorf("a call whose request is over the limit is %v right after Call, want finished", fState)
+	}
+	want := fmt.Sprintf("test.len: argument: %d bytes of JSON, more than the limit of 256 MiB", futures.MaxFrame+1)
+	if _, err := f.Result(); !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want ErrEncoding: %s", err, want)
+	}
+}
+
 func TestCallUnencodableResult(t *testing.T) {
 	p := newPool(t, 1)
 	_, err := futures.Call(p, nan, struct{}{}).Result()
 	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.nan: result: json: unsupported value: NaN") {
 		t.Errorf("error %v, want ErrEncoding about the result", err)
+	}
+}
+
+func TestCallResultOverTheLimit(t *testing.T) {
+	// A result whose JSON is over 256 MiB fails the call with ErrEncoding,
+	// and the worker lives on.
+	skipHuge(t)
+	p := newPool(t, 1)
+	pid := callOK(t, p, getpid, struct{}{})
+	_, err := futures.Call(p, huge, futures.MaxFrame-1).Result() // the JSON string has 2 quotes more
+	if !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "test.huge: result: ") ||
+		!strings.Contains(err.Error(), "more than the limit of 256 MiB") {
+		t.Errorf("error %v, want ErrEncoding about the result's size", err)
+	}
+	if again := callOK(t, p, getpid, struct{}{}); again != pid {
+		t.Errorf("the worker was replaced after a result over the limit: %d, then %d", pid, again)
 	}
 }
 
@@ -322,6 +419,21 @@ func TestCallCancelQueued(t *testing.T) {
 	}
 }
 
+func TestCallCancelledBeforeItIsSentKeepsTheWorker(t *testing.T) {
+	// A call cancelled while its worker starts leaves nothing on the
+	// worker's pipe, and the worker serves the next call.
+	starts := logWorkerStarts(t)
+	p := newPool(t, 1)
+	f := futures.Call(p, square, 2)
+	if !f.Cancel() { // a worker takes far longer to start than this
+		t.Skipf("the call was sent before it could be cancelled: %v", f.State())
+	}
+	pid := callOK(t, p, getpid, struct{}{})
+	if got := starts(); !slices.Equal(got, []int{pid}) {
+		t.Errorf("workers %v started, want the one that served the next call, %d", got, pid)
+	}
+}
+
 func TestZeroProcessPoolWorks(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var p futures.ProcessPoolExecutor
@@ -347,6 +459,7 @@ func TestRegisterMisusePanics(t *testing.T) {
 	for name, fn := range map[string]func(){
 		"Duplicate": func() { futures.Register("test.square", func(x int) (int, error) { return x, nil }) },
 		"EmptyName": func() { futures.Register("", func(x int) (int, error) { return x, nil }) },
+		"LongName":  func() { futures.Register(strings.Repeat("n", 1<<16), func(x int) (int, error) { return x, nil }) },
 		"Nil":       func() { futures.Register[int, int]("test.nil", nil) },
 		"CallZero":  func() { futures.Call(futures.NewProcessPool(1), futures.Func[int, int]{}, 1) },
 		"CallNil":   func() { futures.Call(nil, square, 1) },

@@ -89,6 +89,7 @@ func TestWaitReturnsWhenConditionIsMet(t *testing.T) {
 	}{
 		{"FirstCompleted", futures.FirstCompleted, []setup{succeeded}, []int{0}},
 		{"FirstException", futures.FirstException, []setup{succeeded, failed}, []int{0, 1}},
+		{"FirstExceptionFailedFirst", futures.FirstException, []setup{failed}, []int{0}},
 		{"AllCompleted", futures.AllCompleted, []setup{succeeded, cancelled, failed}, []int{0, 1, 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,7 +107,17 @@ func TestWaitReturnsWhenConditionIsMet(t *testing.T) {
 				}
 				s(fs[i])
 			}
-			if got := indexes(fs, <-returned); !slices.Equal(got, tc.done) {
+			var done []*futures.Future[int]
+			select {
+			case done = <-returned:
+			case <-time.After(hangLimit):
+				for _, f := range fs {
+					f.Cancel() // lets Wait return
+				}
+				<-returned
+				t.Fatalf("Wait still waits %v after the condition was met", hangLimit)
+			}
+			if got := indexes(fs, done); !slices.Equal(got, tc.done) {
 				t.Errorf("done %v, want %v", got, tc.done)
 			}
 		})

@@ -81,6 +81,20 @@ func TestReadReplyTruncated(t *testing.T) {
 			t.Errorf("frame cut to %d bytes: %v, want io.ErrUnexpectedEOF", n, err)
 		}
 	}
+	// A header may claim a payload as long as the limit: no junk, but a
+	// frame cut short after its header.
+	if _, _, err := futures.ReadReply(bufio.NewReader(bytes.NewReader(header(futures.MaxFrame)))); err != io.ErrUnexpectedEOF {
+		t.Errorf("the header of a frame at the limit, alone: %v, want io.ErrUnexpectedEOF", err)
+	}
+}
+
+func TestRequestFrameAtTheLimit(t *testing.T) {
+	skipHuge(t)
+	name := "f"
+	arg := make([]byte, futures.MaxFrame-2-len(name)) // the name's length takes 2 bytes
+	if n := len(futures.RequestFrame(name, arg)); n != 16+futures.MaxFrame {
+		t.Errorf("a request frame at the limit has %d bytes, want a header and %d", n, futures.MaxFrame)
+	}
 }
 
 // FuzzReadReply checks that the reader survives any input, and accepts only
@@ -102,8 +116,24 @@ func FuzzReadReply(f *testing.F) {
 	})
 }
 
+// rawFrame returns a request frame, checksums and all, with the given
+// payload, which need not be a well-formed request.
+func rawFrame(payload []byte) []byte {
+	castagnoli := crc32.MakeTable(crc32.Castagnoli)
+	h := bytes.Clone(futures.RequestFrame("", nil)[:4])
+	h = binary.BigEndian.AppendUint32(h, uint32(len(payload)))
+	h = binary.BigEndian.AppendUint32(h, crc32.Checksum(payload, castagnoli))
+	h = binary.BigEndian.AppendUint32(h, crc32.Checksum(h, castagnoli))
+	return append(h, payload...)
+}
+
 func TestServeRejectsJunkRequest(t *testing.T) {
-	for _, junk := range []string{"hello, world\n", string(futures.ReplyFrame(futures.ReplyValue, nil))} {
+	for _, junk := range []string{
+		"hello, world\n",
+		string(futures.ReplyFrame(futures.ReplyValue, nil)),
+		string(rawFrame([]byte{0})),              // too short for the name's length
+		string(rawFrame([]byte{0, 5, 'a', 'b'})), // a name longer than the payload
+	} {
 		err := futures.Serve(strings.NewReader(junk), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "read request: malformed frame") {
 			t.Errorf("Serve of %q: %v, want a malformed request", junk, err)
@@ -125,5 +155,32 @@ func TestServeRoundTrip(t *testing.T) {
 		if err != nil || string(payload) != want {
 			t.Errorf("reply %q, %v; want %q", payload, err, want)
 		}
+	}
+}
+
+func TestServeShortestRequests(t *testing.T) {
+	// A request needs no more than the length of its name: the name and
+	// the argument may be empty. Such requests are answered, not taken for
+	// junk.
+	for _, tc := range []struct {
+		name, fn string
+		kind     byte
+		payload  string
+	}{
+		{"EmptyName", "", futures.ReplyNotRegistered, ""},
+		{"NoArgument", "test.square", futures.ReplyEncoding, "argument: unexpected end of JSON input"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := futures.Serve(bytes.NewReader(futures.RequestFrame(tc.fn, nil)), &out); err != nil {
+				t.Fatal(err)
+			}
+			r := bufio.NewReader(&out)
+			futures.ReadReply(r) // hello
+			kind, payload, err := futures.ReadReply(r)
+			if err != nil || kind != tc.kind || string(payload) != tc.payload {
+				t.Errorf("reply kind %d, %q, %v; want kind %d, %q", kind, payload, err, tc.kind, tc.payload)
+			}
+		})
 	}
 }

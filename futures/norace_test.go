@@ -1,0 +1,5 @@
+//go:build !race
+
+package futures_test
+
+const raceEnabled = false
