@@ -277,15 +277,10 @@ func TestFetchRejectsA206LongerThanAnnounced(t *testing.T) {
 			})
 			d := newDownloader(t)
 			d.Retries = 2
-			var why []error
-			d.OnEvent = func(e fetch.Event) {
-				if e.Kind == fetch.EventRetry {
-					why = append(why, e.Err)
-				}
-			}
+			why := retryErrors(d)
 			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
-			if len(why) < 2 || !errors.Is(why[1], fetch.ErrBadResponse) {
-				t.Errorf("retries after %v, want the second after ErrBadResponse", why)
+			if len(*why) < 2 || !errors.Is((*why)[1], fetch.ErrBadResponse) {
+				t.Errorf("retries after %v, want the second after ErrBadResponse", *why)
 			}
 			if !tt.always {
 				if res[0].Err != nil {
@@ -333,19 +328,14 @@ func TestFetchShortBodyCountsThePart(t *testing.T) {
 	})
 	d := newDownloader(t)
 	d.Retries = 2
-	var why []error
-	d.OnEvent = func(e fetch.Event) {
-		if e.Kind == fetch.EventRetry {
-			why = append(why, e.Err)
-		}
-	}
+	why := retryErrors(d)
 	res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
 	if res[0].Err != nil {
 		t.Fatalf("result %+v, want success", res[0])
 	}
 	want := fmt.Sprintf("got %d of %d bytes", 3*len(body)/4, len(body))
-	if len(why) != 2 || !errors.Is(why[1], fetch.ErrShortBody) || !strings.Contains(why[1].Error(), want) {
-		t.Errorf("retries after %v, want the second after ErrShortBody saying %q", why, want)
+	if len(*why) != 2 || !errors.Is((*why)[1], fetch.ErrShortBody) || !strings.Contains((*why)[1].Error(), want) {
+		t.Errorf("retries after %v, want the second after ErrShortBody saying %q", *why, want)
 	}
 	checkFile(t, in(d, "f.bin"), body)
 }
@@ -557,18 +547,13 @@ func TestFetchRejectsA206WhoseLengthsDisagree(t *testing.T) {
 			})
 			d := newDownloader(t)
 			d.Retries = 2
-			var why []error
-			d.OnEvent = func(e fetch.Event) {
-				if e.Kind == fetch.EventRetry {
-					why = append(why, e.Err)
-				}
-			}
+			why := retryErrors(d)
 			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
 			if res[0].Err != nil {
 				t.Fatalf("result %+v, want success", res[0])
 			}
-			if len(why) != 2 || !errors.Is(why[1], fetch.ErrBadResponse) {
-				t.Errorf("retries after %v, want the second after ErrBadResponse", why)
+			if len(*why) != 2 || !errors.Is((*why)[1], fetch.ErrBadResponse) {
+				t.Errorf("retries after %v, want the second after ErrBadResponse", *why)
 			}
 			if all := h.all(); len(all) != 3 || rangeStart(&all[2]) != rangeStart(&all[1]) {
 				t.Errorf("%d requests, want 3, the last resuming where the second did", len(all))
@@ -617,4 +602,15 @@ func TestFetchReadsSidecarsUpToMaxMeta(t *testing.T) {
 			}
 		})
 	}
+}
+
+// retryErrors collects the errors after which d retries.
+func retryErrors(d *fetch.Downloader) *[]error {
+	var why []error
+	d.OnEvent = func(e fetch.Event) {
+		if e.Kind == fetch.EventRetry {
+			why = append(why, e.Err)
+		}
+	}
+	return &why
 }
