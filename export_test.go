@@ -49,10 +49,6 @@ func AfterFuncs(ctx context.Context) int {
 	return len(x.afters)
 }
 
-// Cancelling returns the pending interruption requests of the task of ctx,
-// as asyncio's Task.cancelling.
-func Cancelling(ctx context.Context) int { return taskOf(ctx).requests }
-
 // NextWake returns how long an idle loop that has just begun to wait would
 // block: forever, or for wait.
 func (l *Loop) NextWake() (forever bool, wait time.Duration) {

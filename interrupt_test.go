@@ -157,7 +157,7 @@ func TestGroupErrorAndOutsideCancel(t *testing.T) {
 			if !errors.Is(err, errChild) {
 				t.Errorf("Group = %v, want the child's error", err)
 			}
-			if n := asyncio.Cancelling(ctx); n != 1 {
+			if n := asyncio.CurrentTask(ctx).Cancelling(); n != 1 {
 				t.Errorf("Cancelling after the group = %d, want 1", n)
 			}
 			err = asyncio.Sleep(ctx, time.Second)
@@ -193,7 +193,7 @@ func TestScopesTakeBackTheirInterruptions(t *testing.T) {
 			if !errors.Is(err, errInner) {
 				t.Errorf("inner Group = %v, want its child's error", err)
 			}
-			if n := asyncio.Cancelling(ctx); n != 1 {
+			if n := asyncio.CurrentTask(ctx).Cancelling(); n != 1 {
 				t.Errorf("Cancelling between the groups = %d, want 1: the outer group's", n)
 			}
 			return nil
@@ -205,7 +205,7 @@ func TestScopesTakeBackTheirInterruptions(t *testing.T) {
 		if !errors.Is(err, asyncio.ErrTimeout) {
 			t.Errorf("Timeout = %v", err)
 		}
-		if n := asyncio.Cancelling(ctx); n != 0 {
+		if n := asyncio.CurrentTask(ctx).Cancelling(); n != 0 {
 			t.Errorf("Cancelling at the end = %d, want 0", n)
 		}
 		return 0, asyncio.Sleep(ctx, time.Second) // nothing left over to interrupt it

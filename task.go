@@ -64,9 +64,41 @@ type task struct {
 // taskBody is implemented by *Task[T]: it runs the function and records the
 // result, which needs the result type.
 type taskBody interface {
+	TaskHandle
 	runBody()
 	fail(err error)
 	describe() string
+}
+
+// A TaskHandle is a task seen without the type of its result: what
+// CurrentTask and AllTasks return. Every *Task[T] is one; its methods must
+// be called on the loop's goroutine.
+type TaskHandle interface {
+	Waiter
+	Name() string
+	Cancel() bool
+	Cancelled() bool
+	Cancelling() int
+	Uncancel() int
+	String() string
+}
+
+// CurrentTask returns the task that owns ctx: asyncio.current_task. It
+// panics as Await does when ctx does not belong to the running task.
+func CurrentTask(ctx context.Context) TaskHandle {
+	return runningTask(ctx, "CurrentTask").body
+}
+
+// AllTasks returns the tasks of the loop of the task owning ctx that are
+// not done, in the order they were created: asyncio.all_tasks. It panics
+// as Await does when ctx does not belong to the running task.
+func AllTasks(ctx context.Context) []TaskHandle {
+	t := runningTask(ctx, "AllTasks")
+	var hs []TaskHandle
+	for _, x := range t.loop().live.all() {
+		hs = append(hs, x.body)
+	}
+	return hs
 }
 
 func (t *task) loop() *Loop { return t.fb.l }
@@ -171,6 +203,19 @@ func (tk *Task[T]) Cancel() bool { return tk.t.cancel() }
 
 // Cancelled reports whether the task ended cancelled.
 func (tk *Task[T]) Cancelled() bool { return tk.t.fb.state == stateCancelled }
+
+// Cancelling returns how many requests to stop the task are pending:
+// asyncio's Task.cancelling. Cancel adds one, and so do a Timeout that
+// expires and a TaskGroup that aborts inside the task; each scope takes its
+// own back when it ends, and Uncancel takes one back.
+func (tk *Task[T]) Cancelling() int { return tk.t.requests }
+
+// Uncancel takes back one request to stop the task and returns how many
+// are left: asyncio's Task.uncancel, for code that catches a cancellation
+// and means to go on, so that enclosing Timeouts and TaskGroups do not take
+// that cancellation for theirs. When none is left, a request not delivered
+// yet is dropped. The task's ctx, once cancelled, stays cancelled.
+func (tk *Task[T]) Uncancel() int { return tk.t.uncancel() }
 
 // Name returns the task's name.
 func (tk *Task[T]) Name() string { return tk.t.Name() }

@@ -639,3 +639,59 @@ func TestCancelTasksAwaitingEachOther(t *testing.T) {
 		return 0, err
 	})
 }
+
+func TestCurrentTaskAndAllTasks(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		main := asyncio.CurrentTask(ctx)
+		var child asyncio.TaskHandle
+		sleeper := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			child = asyncio.CurrentTask(ctx)
+			return 0, asyncio.Sleep(ctx, time.Hour)
+		}, asyncio.WithName("sleeper"))
+		quick := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) { return 0, nil })
+		asyncio.Sleep(ctx, 0)
+		if main.Name() != "Task-1" || child != asyncio.TaskHandle(sleeper) {
+			t.Errorf("CurrentTask: main %v, child %v; want Task-1 and the sleeper", main, child)
+		}
+		all := asyncio.AllTasks(ctx)
+		if len(all) != 2 || all[0] != main || all[1] != asyncio.TaskHandle(sleeper) || quick.Done() == false {
+			t.Errorf("AllTasks = %v, want the main task and the sleeper, not the finished one", all)
+		}
+		sleeper.Cancel()
+		return 0, nil
+	})
+}
+
+// A task that catches a cancellation and goes on takes it back with
+// Uncancel, so that a Timeout around it still reports its own expiry as
+// ErrTimeout (asyncio's uncancel, as test_timeouts uses it).
+func TestUncancelLetsATimeoutReportItsOwnExpiry(t *testing.T) {
+	for _, uncancel := range []bool{false, true} {
+		run(t, func(ctx context.Context) (int, error) {
+			var errTimeout error
+			task := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				errTimeout = asyncio.Timeout(ctx, 2*time.Second, func(ctx context.Context) error {
+					if err := asyncio.Sleep(ctx, time.Hour); !errors.Is(err, asyncio.ErrCancelled) {
+						t.Errorf("Sleep = %v, want the Cancel", err)
+					}
+					me := asyncio.CurrentTask(ctx)
+					if me.Cancelling() != 1 {
+						t.Errorf("Cancelling = %d after one Cancel", me.Cancelling())
+					}
+					if uncancel && me.Uncancel() != 0 {
+						t.Error("Uncancel did not take the request back")
+					}
+					return asyncio.Sleep(ctx, time.Hour) // until the deadline
+				})
+				return 0, nil
+			})
+			asyncio.Sleep(ctx, time.Second)
+			task.Cancel()
+			asyncio.Await(ctx, task)
+			if uncancel != errors.Is(errTimeout, asyncio.ErrTimeout) {
+				t.Errorf("uncancel %v: Timeout = %v", uncancel, errTimeout)
+			}
+			return 0, nil
+		})
+	}
+}
