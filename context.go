@@ -243,6 +243,23 @@ func (c *scopeCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
+// Deadline reports a Timeout's deadline as a wall-clock time, so that Go
+// code given the ctx (an http.Request, a net.Dialer) can bound itself by
+// it, or the parent's deadline if that is earlier. A TimeoutScope that
+// never expires, and a TaskGroup's ctx, have the parent's.
+func (c *scopeCtx) Deadline() (time.Time, bool) {
+	pd, pok := c.Context.Deadline()
+	s, ok := c.scope.(*TimeoutScope)
+	if !ok {
+		return pd, pok
+	}
+	ns := s.deadline.Load()
+	if ns == 0 || pok && pd.UnixNano() <= ns {
+		return pd, pok
+	}
+	return time.Unix(0, ns), true
+}
+
 func (c *scopeCtx) Done() <-chan struct{} { return c.channel(false) }
 
 func (c *scopeCtx) Err() error { return c.fired() }

@@ -2,6 +2,7 @@ package asyncio
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,8 +22,11 @@ type TimeoutScope struct {
 	t     *task
 	when  time.Duration
 	timer interface{ Cancel() } // the *Handle or *TimerHandle of expire
-	state timeoutState
-	ctx   *scopeCtx
+	// deadline is when, on the wall clock, in Unix nanoseconds, or 0 for
+	// never: what the ctx's Deadline reports, to any goroutine.
+	deadline atomic.Int64
+	state    timeoutState
+	ctx      *scopeCtx
 }
 
 type timeoutKey struct{}
@@ -83,12 +87,20 @@ func runTimeout(ctx context.Context, t *task, when time.Duration, fn func(ctx co
 func (s *TimeoutScope) arm(when time.Duration) {
 	s.when = when
 	l := s.t.loop()
+	if left := when - l.Time(); when >= never || left > farAway {
+		s.deadline.Store(0) // past what a wall-clock time in Unix nanoseconds holds
+	} else {
+		s.deadline.Store(time.Now().Add(left).UnixNano())
+	}
 	if when <= l.Time() {
 		s.timer = l.CallSoon(s.expire)
 		return
 	}
 	s.timer = l.CallAt(when, s.expire)
 }
+
+// farAway is further than a deadline is worth reporting to Go code.
+const farAway = 100 * 365 * 24 * time.Hour
 
 // expire interrupts the task if it is still inside fn.
 func (s *TimeoutScope) expire() {

@@ -224,3 +224,38 @@ func TestTimeoutRescheduleToNever(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// The ctx a Timeout gives its function has the deadline, as a wall-clock
+// time, for Go code that takes a ctx; the earlier of nested ones; and it
+// moves with Reschedule.
+func TestTimeoutContextDeadline(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		if _, ok := ctx.Deadline(); ok {
+			t.Error("a task's own ctx has a deadline")
+		}
+		near := func(d time.Time, ok bool, want time.Duration) bool {
+			left := time.Until(d)
+			return ok && left <= want && left > want-time.Minute // a minute of slack for a slow machine
+		}
+		return 0, asyncio.Timeout(ctx, time.Hour, func(ctx context.Context) error {
+			if d, ok := ctx.Deadline(); !near(d, ok, time.Hour) {
+				t.Errorf("Deadline = %v, %v; want an hour from now", d, ok)
+			}
+			asyncio.Timeout(ctx, 10*time.Hour, func(inner context.Context) error {
+				if d, ok := inner.Deadline(); !near(d, ok, time.Hour) {
+					t.Errorf("inner Deadline = %v, %v; want the outer's, an hour from now", d, ok)
+				}
+				return nil
+			})
+			asyncio.TimeoutOf(ctx).Reschedule(2 * time.Hour)
+			if d, ok := ctx.Deadline(); !near(d, ok, 2*time.Hour) {
+				t.Errorf("Deadline after Reschedule = %v, %v; want two hours from now", d, ok)
+			}
+			asyncio.TimeoutOf(ctx).Reschedule(time.Duration(math.MaxInt64))
+			if d, ok := ctx.Deadline(); ok {
+				t.Errorf("Deadline after Reschedule to never = %v", d)
+			}
+			return nil
+		})
+	})
+}
