@@ -33,7 +33,14 @@ func Await[T any](ctx context.Context, aw Awaitable[T]) (T, error) {
 		checkFuture(t, fb, "Await")
 	}
 	if fb.state == statePending {
-		if err := t.await(fb); err != nil {
+		stop, err := t.watchCtx(ctx)
+		if err == nil {
+			err = t.await(fb)
+		}
+		if stop != nil {
+			stop()
+		}
+		if err != nil {
 			var zero T
 			return zero, err
 		}
@@ -51,6 +58,13 @@ func Await[T any](ctx context.Context, aw Awaitable[T]) (T, error) {
 // Sleep panics as Await does when ctx does not belong to the running task.
 func Sleep(ctx context.Context, d time.Duration) error {
 	t := runningTask(ctx, "Sleep")
+	stop, err := t.watchCtx(ctx)
+	if err != nil {
+		return err
+	}
+	if stop != nil {
+		defer stop()
+	}
 	l := t.loop()
 	if d <= 0 || t.mustCancel {
 		l.ready.push(t)
@@ -60,6 +74,9 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		l.addTimer(&t.sleep)
 	}
 	t.suspend()
+	if err := t.takeCtxErr(); err != nil {
+		return err
+	}
 	return t.takeCancel()
 }
 

@@ -64,6 +64,20 @@
 // task cancelled from outside while its group fails thus gets the group's
 // errors from Group, and ErrCancelled from its next wait.
 //
+// A Go context is a Go context. A wait given a ctx derived from the task's
+// (context.WithTimeout, WithDeadline, WithCancel) — Await, Sleep, Wait,
+// WaitFor, the waits of locks, events, semaphores, conditions, barriers and
+// queues, ToThread — returns when that ctx is done, with an error matching
+// its Err (context.DeadlineExceeded or context.Canceled), and returns at
+// once, without suspending, if it is done already. The task is not
+// cancelled, and nothing is taken: the wait leaves as a cancelled one does.
+// A deadline counts on the loop's clock, so under WithVirtualClock
+// Sleep(context.WithTimeout(ctx, 200*time.Millisecond), 2*time.Second)
+// returns after 200 ms of loop time. A cancellation by a task of the loop
+// is seen when the next iteration begins, one from another goroutine as
+// soon as the loop wakes; no goroutine is started per wait. The ctx a
+// Timeout gives its function reports the deadline through Deadline.
+//
 // A task's ctx carries the values of the ctx it was created with but not its
 // cancellation, and it is cancelled when the task ends, as an http.Request's
 // context is when its handler returns. Contexts derived from it start no

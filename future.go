@@ -72,20 +72,22 @@ func (fb *futureBase) addWaker(w waker) {
 	}
 }
 
-func (fb *futureBase) removeWaker(w waker) {
+// removeWaker removes w, and reports whether it was there.
+func (fb *futureBase) removeWaker(w waker) bool {
 	if fb.waiter == w {
 		fb.waiter = nil
-		return
+		return true
 	}
 	if fb.more == nil {
-		return
+		return false
 	}
 	for i, m := range *fb.more {
 		if m == w {
 			*fb.more = append((*fb.more)[:i], (*fb.more)[i+1:]...)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // complete moves the future to state and notifies its wakers.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/goasyncio/asyncio/futures"
 	"github.com/goasyncio/asyncio/internal/coro"
+	"github.com/goasyncio/asyncio/internal/waitq"
 )
 
 // One iteration of the loop:
@@ -86,6 +87,8 @@ type Loop struct {
 	// their futures pending for good.
 	onDrop map[*Handle]func()
 	wake   chan struct{} // one token: "the inbox has something"
+
+	watched waitq.List[ctxWatch] // suspensions bounded by a ctx (ctxwait.go)
 }
 
 // An Option configures a loop made by NewLoop or Run.
@@ -485,6 +488,9 @@ const slowCallback = 100 * time.Millisecond
 // prepare begins an iteration: it waits for something to do if needed, then
 // moves due timers and the inbox to the ready queue.
 func (l *Loop) prepare() error {
+	if l.watched.Len() > 0 {
+		l.endDoneWatches()
+	}
 	if l.ready.len() == 0 && !l.stopping {
 		if err := l.idle(); err != nil {
 			return err

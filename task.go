@@ -59,6 +59,8 @@ type task struct {
 	prev, next *task           // the loop's list of live tasks
 	extra      atomic.Pointer[taskExtra]
 	g          atomic.Uintptr // the goroutine the task's code runs on (goid.Current)
+	waits      uint64         // suspensions watched by a ctx (ctxwait.go)
+	ctxErr     error          // why a watched ctx ended the suspension
 }
 
 // taskBody is implemented by *Task[T]: it runs the function and records the
@@ -328,6 +330,9 @@ func (t *task) await(fb *futureBase) error {
 	}
 	t.suspend()
 	t.waitingOn = nil
+	if err := t.takeCtxErr(); err != nil {
+		return err
+	}
 	return t.takeCancel()
 }
 
@@ -366,7 +371,10 @@ func (t *task) cancel() bool {
 // kind of interruption is lost there.
 func (t *task) wait(fb *futureBase) error {
 	before := t.interrupts
-	if err := t.await(fb); err != nil || t.interrupts != before {
+	if err := t.await(fb); err != nil {
+		return err // ErrCancelled, or the error of a ctx that ended the wait
+	}
+	if t.interrupts != before {
 		return ErrCancelled
 	}
 	return nil

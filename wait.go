@@ -62,7 +62,14 @@ func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Durati
 		}
 	}
 	if !w.satisfied && w.pending > 0 {
-		err = w.wait(t, ws, timeout)
+		stop, werr := t.watchCtx(ctx)
+		if werr == nil {
+			werr = w.wait(t, ws, timeout)
+		}
+		if stop != nil {
+			stop()
+		}
+		err = werr
 	}
 	for _, x := range ws {
 		if x.Done() {
@@ -285,7 +292,13 @@ func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, e
 	before := t.interrupts
 	var err error
 	if fb.state == statePending {
-		err = t.await(fb)
+		var stop func()
+		if stop, err = t.watchCtx(ctx); err == nil {
+			err = t.await(fb)
+		}
+		if stop != nil {
+			stop()
+		}
 	}
 	if th != nil {
 		th.Cancel()
