@@ -32,6 +32,16 @@ func Await[T any](ctx context.Context, aw Awaitable[T]) (T, error) {
 	if fb == nil || fb.l != t.loop() {
 		checkFuture(t, fb, "Await")
 	}
+	if fb.state != statePending {
+		return aw.Result() // done: no suspension, nothing to watch
+	}
+	return awaitOn(t, ctx, aw, fb)
+}
+
+// awaitOn is Await once t, the task owning ctx, and fb, the base of aw,
+// have been checked: the waits of the package that checked them already
+// do not pay for it twice.
+func awaitOn[T any](t *task, ctx context.Context, aw Awaitable[T], fb *futureBase) (T, error) {
 	if fb.state == statePending {
 		stop, err := t.watchCtx(ctx)
 		if err == nil {

@@ -62,7 +62,7 @@ func (w *waitList) wait(ctx context.Context, kind awaitKind) (wakeReason, error)
 			w.spare = n // no one else holds it now: the next waiter reuses it
 		}
 	}()
-	r, err := Await(ctx, f)
+	r, err := awaitOn(taskOf(ctx), ctx, f, &f.fb) // check made the checks
 	if err != nil && f.Done() && !f.Cancelled() {
 		r = f.value // woken, then cancelled before it resumed
 	}
