@@ -44,11 +44,11 @@ func Await[T any](ctx context.Context, aw Awaitable[T]) (T, error) {
 func awaitOn[T any](t *task, ctx context.Context, aw Awaitable[T], fb *futureBase) (T, error) {
 	if fb.state == statePending {
 		stop, err := t.watchCtx(ctx)
+		if stop != nil {
+			defer stop() // also when the task is unwound while it waits
+		}
 		if err == nil {
 			err = t.await(fb)
-		}
-		if stop != nil {
-			stop()
 		}
 		if err != nil {
 			var zero T

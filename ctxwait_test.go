@@ -164,3 +164,19 @@ func TestCtxWaitsStartNoGoroutine(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// A task unwound while it waits with a derived ctx (a deadlocked main task)
+// leaves no watch behind.
+func TestUnwoundWaitLeavesNoWatch(t *testing.T) {
+	defer noLeaks(t)()
+	l := asyncio.NewLoop(asyncio.WithVirtualClock())
+	defer l.Close()
+	_, err := asyncio.RunUntilComplete(l, func(own context.Context) (int, error) {
+		ctx, cancel := context.WithCancel(own)
+		defer cancel()
+		return asyncio.Await(ctx, asyncio.CreateFuture[int](own))
+	})
+	if !errors.Is(err, asyncio.ErrDeadlock) || l.Watched() != 0 {
+		t.Errorf("RunUntilComplete = %v, with %d watches left; want ErrDeadlock and none", err, l.Watched())
+	}
+}

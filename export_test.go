@@ -67,3 +67,6 @@ func Wakers(w Waiter) int {
 	}
 	return n
 }
+
+// Watched returns how many waits bounded by a ctx the loop watches.
+func (l *Loop) Watched() int { return l.watched.Len() }

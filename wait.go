@@ -63,11 +63,11 @@ func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Durati
 	}
 	if !w.satisfied && w.pending > 0 {
 		stop, werr := t.watchCtx(ctx)
+		if stop != nil {
+			defer stop() // also when the task is unwound while it waits
+		}
 		if werr == nil {
 			werr = w.wait(t, ws, timeout)
-		}
-		if stop != nil {
-			stop()
 		}
 		err = werr
 	}
@@ -293,11 +293,12 @@ func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, e
 	var err error
 	if fb.state == statePending {
 		var stop func()
-		if stop, err = t.watchCtx(ctx); err == nil {
-			err = t.await(fb)
-		}
+		stop, err = t.watchCtx(ctx)
 		if stop != nil {
-			stop()
+			defer stop() // also when the task is unwound while it waits
+		}
+		if err == nil {
+			err = t.await(fb)
 		}
 	}
 	if th != nil {
