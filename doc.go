@@ -94,6 +94,9 @@
 //
 //   - A cancellation is an error that a wait returns, not an exception: code
 //     that goes on after it has, in asyncio's terms, caught CancelledError.
+//   - A Timeout whose deadline interrupted its function returns ErrTimeout
+//     even when the function swallowed the interruption and returned nil;
+//     asyncio's timeout then lets the block end as if in time.
 //   - Group returns the errors of its children and body joined with
 //     errors.Join, where asyncio raises an ExceptionGroup.
 //   - AsCompleted is an iterator and cannot raise: when the task is

@@ -36,18 +36,41 @@ type timeoutKey struct{}
 // deadline passes while fn runs, the task is interrupted as by Cancel, but
 // only inside fn: its pending Await or Sleep returns ErrCancelled, and the
 // ctx given to fn is done with context.DeadlineExceeded, while the task's own
-// ctx is left alone. If fn then returns an error matching ErrCancelled,
-// Timeout returns ErrTimeout; if fn returns something else, Timeout returns
-// that. A d <= 0 expires at the first await; a d that reaches past the end
-// of the loop's clock, such as time.Duration(math.MaxInt64), never expires.
+// ctx is left alone. A d <= 0 expires at the first await; a d that reaches
+// past the end of the loop's clock, such as time.Duration(math.MaxInt64),
+// never expires.
+//
+// Once the deadline has interrupted fn, Timeout does not report success: if
+// fn returns nil or an error matching ErrCancelled, Timeout returns
+// ErrTimeout, so a body that swallows its interruption cannot turn a timeout
+// into a result; if fn returns another error, Timeout returns that. A fn
+// that returns before it waits again after the deadline, its work done, was
+// not interrupted, and Timeout returns what it returned.
 //
 // If the task is cancelled from outside meanwhile, Timeout returns fn's
 // error (ErrCancelled), not ErrTimeout. Timeouts nest; the inner one that
 // expires is the one that reports ErrTimeout. Timeout panics as Await does
-// when ctx does not belong to the running task.
+// when ctx does not belong to the running task. TimeoutValue is the form for
+// a function that returns a value.
 func Timeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
 	t := runningTask(ctx, "Timeout")
 	return runTimeout(ctx, t, t.loop().after(d), fn)
+}
+
+// TimeoutValue is Timeout for a function that returns a value, the form of
+// `async with asyncio.timeout(d): v = await f()` that needs no variable
+// captured from outside. It returns fn's value and Timeout's error: when
+// that is ErrTimeout, the value is whatever fn returned, most often the
+// zero value, and is not a result.
+func TimeoutValue[T any](ctx context.Context, d time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
+	t := runningTask(ctx, "TimeoutValue")
+	var v T
+	err := runTimeout(ctx, t, t.loop().after(d), func(ctx context.Context) error {
+		var err error
+		v, err = fn(ctx)
+		return err
+	})
+	return v, err
 }
 
 // TimeoutAt is Timeout with a deadline given as a loop time (see Loop.Time).
@@ -73,8 +96,12 @@ func runTimeout(ctx context.Context, t *task, when time.Duration, fn func(ctx co
 			return
 		}
 		// The deadline interrupted fn: take that back. If no other
-		// interruption came meanwhile, fn's cancellation was ours.
-		if t.uncancel() <= outside && err != nil && isCancellation(err) {
+		// interruption came meanwhile, fn's cancellation was ours, and so is
+		// a nil from a fn that saw the interruption and swallowed it. A fn
+		// that never saw it (the request is still undelivered) finished its
+		// work in time; uncancel drops the request.
+		seen := !t.mustCancel
+		if t.uncancel() <= outside && (err == nil && seen || err != nil && isCancellation(err)) {
 			err = ErrTimeout
 		}
 	}()

@@ -22,10 +22,14 @@ func TestTimeout(t *testing.T) {
 		{"expires", time.Second, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) }, asyncio.ErrTimeout, "1s"},
 		{"zero", 0, func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) }, asyncio.ErrTimeout, "0s"},
 		{"body error", time.Second, func(ctx context.Context) error { return errBoom }, errBoom, "0s"},
-		{"body handles expiry", time.Second, func(ctx context.Context) error {
+		{"body swallows expiry", time.Second, func(ctx context.Context) error {
 			asyncio.Sleep(ctx, time.Hour)
-			return nil // swallowed: no timeout error
-		}, nil, "1s"},
+			return nil // swallowed: still a timeout
+		}, asyncio.ErrTimeout, "1s"},
+		{"body fails after expiry", time.Second, func(ctx context.Context) error {
+			asyncio.Sleep(ctx, time.Hour)
+			return errBoom
+		}, errBoom, "1s"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -258,4 +262,70 @@ func TestTimeoutContextDeadline(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+func TestTimeoutValue(t *testing.T) {
+	cases := []struct {
+		name    string
+		body    func(ctx context.Context) (string, error)
+		want    string
+		wantErr error
+	}{
+		{"in time", func(ctx context.Context) (string, error) {
+			return "v", asyncio.Sleep(ctx, time.Second)
+		}, "v", nil},
+		{"expires", func(ctx context.Context) (string, error) {
+			return "", asyncio.Sleep(ctx, time.Hour)
+		}, "", asyncio.ErrTimeout},
+		// A body that catches its interruption and returns a value has not
+		// produced a result in time: the value comes back with ErrTimeout.
+		{"swallowed", func(ctx context.Context) (string, error) {
+			asyncio.Sleep(ctx, time.Hour)
+			return "partial", nil
+		}, "partial", asyncio.ErrTimeout},
+		{"error", func(ctx context.Context) (string, error) {
+			return "", errBoom
+		}, "", errBoom},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, func(ctx context.Context) (int, error) {
+				v, err := asyncio.TimeoutValue(ctx, 2*time.Second, c.body)
+				if v != c.want || !errors.Is(err, c.wantErr) || (c.wantErr == nil && err != nil) {
+					t.Errorf("TimeoutValue = %q, %v; want %q, %v", v, err, c.want, c.wantErr)
+				}
+				return 0, nil
+			})
+		})
+	}
+}
+
+// The deadline passes while the awaited future is already resolved but the
+// task has not resumed: as in asyncio, the interruption wins, and the
+// result is a timeout, not the future's value.
+func TestTimeoutWinsOverResultNotYetTaken(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx)
+		f := asyncio.CreateFuture[int](ctx)
+		l.CallLater(time.Second, func() { f.SetResult(7) }) // before the deadline's timer
+		v, err := asyncio.TimeoutValue(ctx, time.Second, func(ctx context.Context) (int, error) {
+			return asyncio.Await(ctx, f)
+		})
+		if !errors.Is(err, asyncio.ErrTimeout) {
+			t.Errorf("TimeoutValue = %d, %v; want ErrTimeout", v, err)
+		}
+		if got, _ := asyncio.CurrentTask(ctx).(*asyncio.Task[int]); got != nil && got.Cancelling() != 0 {
+			t.Errorf("Cancelling() = %d after the scope, want 0", got.Cancelling())
+		}
+		return 0, asyncio.Sleep(ctx, 0) // no interruption is left over
+	})
+}
+
+func TestTimeoutValueOutsideTaskPanics(t *testing.T) {
+	defer func() {
+		if err, _ := recover().(error); !errors.Is(err, asyncio.ErrNoRunningLoop) {
+			t.Errorf("recovered %v, want ErrNoRunningLoop", err)
+		}
+	}()
+	asyncio.TimeoutValue(context.Background(), time.Second, func(context.Context) (int, error) { return 0, nil })
 }
