@@ -57,11 +57,12 @@ const (
 func (t *task) markWatched() (old uint32) { return t.ctxFlags.Or(ctxWatched) }
 
 // A taskExtra holds what few tasks need: the state of a watched context,
-// and the creation site in debug mode.
+// the cause of a cancellation, and the creation site in debug mode.
 type taskExtra struct {
 	doneSignal
 	created     string // where the task was made, in debug mode
 	suspendedAt string // where it last suspended, in debug mode
+	cause       error  // why the task was last interrupted (CancelWithCause)
 }
 
 // ctxExtra returns the task's taskExtra, making it on first use.

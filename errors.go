@@ -29,6 +29,23 @@ var ErrInvalidState = errors.New("asyncio: invalid state")
 // cancelled in both packages' terms.
 var ErrCancelled error = errkind.New("asyncio: cancelled", context.Canceled)
 
+// A cancelError is the cancellation of a task or future cancelled with a
+// cause: it matches ErrCancelled (and so context.Canceled) and the cause.
+type cancelError struct{ cause error }
+
+func (e *cancelError) Error() string        { return ErrCancelled.Error() + ": " + e.cause.Error() }
+func (e *cancelError) Is(target error) bool { return errors.Is(ErrCancelled, target) }
+func (e *cancelError) Unwrap() error        { return e.cause }
+
+// cancellation returns the error of a cancellation with cause, which may be
+// nil.
+func cancellation(cause error) error {
+	if cause == nil {
+		return ErrCancelled
+	}
+	return &cancelError{cause}
+}
+
 // ErrTimeout is returned by WaitFor when the deadline passes first. It matches
 // context.DeadlineExceeded and futures.ErrTimeout under errors.Is.
 var ErrTimeout error = errkind.New("asyncio: timeout", context.DeadlineExceeded)

@@ -105,22 +105,34 @@ func (fb *futureBase) complete(state futState) {
 	}
 }
 
-// cancel cancels a plain future.
-func (fb *futureBase) cancel() bool {
+// cancel cancels a plain future; a non-nil cause becomes part of its error.
+func (fb *futureBase) cancel(cause error) bool {
 	if fb.state != statePending {
 		return false
+	}
+	if cause != nil {
+		fb.err = cancellation(cause)
 	}
 	fb.complete(stateCancelled)
 	return true
 }
 
+// signal completes a future of the package's own whose only use is to wake
+// the task that waits on it; no one looks at its outcome. It does nothing
+// once the future is done.
+func (fb *futureBase) signal() {
+	if fb.state == statePending {
+		fb.complete(stateFinished)
+	}
+}
+
 // cancelAwaited cancels what a task awaits: a task is asked to cancel, a
 // future is cancelled at once.
-func (fb *futureBase) cancelAwaited() bool {
+func (fb *futureBase) cancelAwaited(cause error) bool {
 	if fb.task != nil {
-		return fb.task.cancel()
+		return fb.task.cancel(cause)
 	}
-	return fb.cancel()
+	return fb.cancel(cause)
 }
 
 // outcome is the error Result reports for a done future.
@@ -210,7 +222,13 @@ func (f *Future[T]) Done() bool { return f.fb.state != statePending }
 // Cancel cancels a pending future and schedules the tasks that await it;
 // their Await returns ErrCancelled. It reports whether the future was
 // pending; on a done future it does nothing.
-func (f *Future[T]) Cancel() bool { return f.fb.cancel() }
+func (f *Future[T]) Cancel() bool { return f.fb.cancel(nil) }
+
+// CancelWithCause is Cancel with a reason, the counterpart of asyncio's
+// Future.cancel(msg): the error that Result and Await then return matches
+// ErrCancelled, context.Canceled and cause under errors.Is, and its text ends
+// with cause's. A nil cause is the same as Cancel.
+func (f *Future[T]) CancelWithCause(cause error) bool { return f.fb.cancel(cause) }
 
 // Cancelled reports whether the future was cancelled.
 func (f *Future[T]) Cancelled() bool { return f.fb.state == stateCancelled }

@@ -88,7 +88,8 @@ type Loop struct {
 	onDrop map[*Handle]func()
 	wake   chan struct{} // one token: "the inbox has something"
 
-	watched waitq.List[ctxWatch] // suspensions bounded by a ctx (ctxwait.go)
+	watched   waitq.List[ctxWatch] // suspensions bounded by a ctx (ctxwait.go)
+	mainWatch *task                // the main task, while WithContext's ctx may cancel it
 }
 
 // An Option configures a loop made by NewLoop or Run.
@@ -127,7 +128,11 @@ func WithDebug() Option {
 // main task's ctx carries ctx's values, and when ctx is done the main task is
 // cancelled, as Cancel does, so that Run returns once the main task has
 // handled it. This is how a program stops its loop on a signal, with a
-// context from signal.NotifyContext.
+// context from signal.NotifyContext. A ctx cancelled with a cause
+// (context.WithCancelCause) cancels the main task with that cause, as
+// Task.CancelWithCause does. The loop looks at ctx as each iteration
+// begins, so a cancellation by one of its own tasks is seen at once, also
+// under WithVirtualClock.
 func WithContext(ctx context.Context) Option {
 	return optionFunc(func(l *Loop) { l.parent = ctx })
 }
@@ -490,6 +495,9 @@ const slowCallback = 100 * time.Millisecond
 func (l *Loop) prepare() error {
 	if l.watched.Len() > 0 {
 		l.endDoneWatches()
+	}
+	if l.mainWatch != nil {
+		l.checkParent()
 	}
 	if l.ready.len() == 0 && !l.stopping {
 		if err := l.idle(); err != nil {

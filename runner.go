@@ -54,11 +54,15 @@ func RunUntilComplete[T any](l *Loop, main func(ctx context.Context) (T, error))
 	l.initTask(&tk.t, tk, l.parent, funcPC(main), nil)
 	tk.t.inline = true
 	if l.parent != nil && l.parent.Err() != nil {
-		tk.t.cancel() // main never starts
-	} else if l.parent != nil {
-		stop := context.AfterFunc(l.parent, func() {
-			l.CallSoonThreadsafe(func() { tk.t.cancel() })
-		})
+		tk.t.cancel(causeOf(l.parent)) // main never starts
+	} else if l.parent != nil && l.parent.Done() != nil {
+		// Like a watched wait (ctxwait.go): the loop looks at the ctx as
+		// each iteration begins, so that a task of the loop that cancels
+		// it is seen at once, even under a virtual clock; another
+		// goroutine wakes the loop to look.
+		l.mainWatch = &tk.t
+		defer func() { l.mainWatch = nil }()
+		stop := context.AfterFunc(l.parent, func() { l.CallSoonThreadsafe(l.checkParent) })
 		defer stop()
 	}
 	l.ready.push(&tk.t) // main starts in its turn, after what is already scheduled
@@ -92,7 +96,7 @@ func (l *Loop) shutdown() error {
 		return nil
 	}
 	for _, t := range l.live.all() {
-		t.cancel()
+		t.cancel(nil)
 	}
 	if err := l.begin(); err != nil {
 		return err
@@ -104,4 +108,21 @@ func (l *Loop) shutdown() error {
 		}
 	}
 	return nil
+}
+
+// causeOf returns the cause ctx was cancelled with, if it is more than its
+// Err.
+func causeOf(ctx context.Context) error {
+	if c := context.Cause(ctx); c != ctx.Err() {
+		return c
+	}
+	return nil
+}
+
+// checkParent cancels the main task once the ctx of WithContext is done.
+func (l *Loop) checkParent() {
+	if t := l.mainWatch; t != nil && l.parent.Err() != nil {
+		l.mainWatch = nil
+		t.cancel(causeOf(l.parent))
+	}
 }

@@ -201,7 +201,17 @@ func (tk *Task[T]) Done() bool { return tk.t.fb.state != statePending }
 // ErrCancelled; when it awaits another task or future, that is cancelled
 // too, as in asyncio (Shield prevents it). A task that has not started never
 // runs. The task decides how to end: returning the error makes it cancelled.
-func (tk *Task[T]) Cancel() bool { return tk.t.cancel() }
+func (tk *Task[T]) Cancel() bool { return tk.t.cancel(nil) }
+
+// CancelWithCause is Cancel with a reason, the counterpart of asyncio's
+// Task.cancel(msg): the error that the task's interrupted wait returns
+// matches ErrCancelled, context.Canceled and cause under errors.Is, and its
+// text ends with cause's, so a task that returns it ends cancelled with the
+// reason for all who await it. What the task awaits is cancelled with the
+// same cause. A later Cancel, CancelWithCause or expired Timeout replaces
+// the cause; a nil cause is the same as Cancel. The task's ctx reports
+// context.Canceled, as a Go context does.
+func (tk *Task[T]) CancelWithCause(cause error) bool { return tk.t.cancel(cause) }
 
 // Cancelled reports whether the task ended cancelled.
 func (tk *Task[T]) Cancelled() bool { return tk.t.fb.state == stateCancelled }
@@ -325,7 +335,7 @@ func (t *task) await(fb *futureBase) error {
 	t.waitingOn = fb
 	// A task that cancelled itself cancels what it goes on to await, as
 	// asyncio does; the cancellation then wakes it.
-	if t.mustCancel && fb.cancelAwaited() {
+	if t.mustCancel && fb.cancelAwaited(t.cause()) {
 		t.mustCancel = false
 	}
 	t.suspend()
@@ -340,20 +350,41 @@ func (t *task) await(fb *futureBase) error {
 func (t *task) takeCancel() error {
 	if t.mustCancel {
 		t.mustCancel = false
-		return ErrCancelled
+		return t.cancelErr()
 	}
 	return nil
 }
 
-// cancel implements Task.Cancel.
-func (t *task) cancel() bool {
+// cancel implements Task.Cancel and Task.CancelWithCause.
+func (t *task) cancel(cause error) bool {
 	if t.fb.state != statePending {
 		return false
 	}
 	t.cancelContext()
-	t.interrupt()
+	t.interrupt(cause)
 	return true
 }
+
+// setCause records why the task is interrupted, for the error its wait
+// returns; nil for a plain Cancel, a Timeout or a TaskGroup.
+func (t *task) setCause(cause error) {
+	if cause != nil {
+		t.ctxExtra().cause = cause
+	} else if x := t.extra.Load(); x != nil {
+		x.cause = nil
+	}
+}
+
+// cause returns the cause of the task's latest interruption, or nil.
+func (t *task) cause() error {
+	if x := t.extra.Load(); x != nil {
+		return x.cause
+	}
+	return nil
+}
+
+// cancelErr is the error an interrupted wait of the task returns.
+func (t *task) cancelErr() error { return cancellation(t.cause()) }
 
 // Every interruption of a task — Cancel, a Timeout that expires, a
 // TaskGroup that aborts — goes through interrupt, which counts it twice:
@@ -375,7 +406,7 @@ func (t *task) wait(fb *futureBase) error {
 		return err // ErrCancelled, or the error of a ctx that ended the wait
 	}
 	if t.interrupts != before {
-		return ErrCancelled
+		return t.cancelErr()
 	}
 	return nil
 }
@@ -393,13 +424,14 @@ func (t *task) uncancel() int {
 }
 
 // interrupt makes the task's current suspension, or its next resumption,
-// end with ErrCancelled, without cancelling its context: it is Cancel's way
-// to stop the task, and also how a Timeout or a TaskGroup stops the code
-// running inside it.
-func (t *task) interrupt() {
+// end with ErrCancelled (with cause, if not nil), without cancelling its
+// context: it is Cancel's way to stop the task, and also how a Timeout or a
+// TaskGroup stops the code running inside it.
+func (t *task) interrupt(cause error) {
 	if t.fb.state != statePending {
 		return
 	}
+	t.setCause(cause)
 	t.interrupts++
 	t.requests++
 	l := t.loop()
@@ -430,7 +462,7 @@ func (t *task) interrupt() {
 func (t *task) cancelAwaitedOnce() bool {
 	t.cancelling = true
 	defer func() { t.cancelling = false }()
-	return t.waitingOn.cancelAwaited()
+	return t.waitingOn.cancelAwaited(t.cause())
 }
 
 // runBody runs the task's function and records how it ended.
@@ -439,8 +471,8 @@ func (tk *Task[T]) runBody() {
 	var zero T
 	fn := tk.fn
 	tk.fn = nil
-	if t.takeCancel() != nil {
-		tk.finish(zero, ErrCancelled)
+	if err := t.takeCancel(); err != nil {
+		tk.finish(zero, err)
 		return
 	}
 	defer func() {

@@ -97,7 +97,7 @@ func Group(ctx context.Context, fn func(ctx context.Context, g *TaskGroup) error
 	case bodyCancelled:
 		return err
 	case g.interruptedFromOutside():
-		return ErrCancelled
+		return t.cancelErr()
 	}
 	return nil
 }
@@ -142,7 +142,7 @@ func (g *TaskGroup) adopt(t *task) {
 	m.node = g.children.PushBack(t)
 	t.fb.addWaker(m)
 	if g.aborting {
-		t.cancel() // it never starts
+		t.cancel(nil) // it never starts
 	}
 }
 
@@ -154,7 +154,7 @@ func (g *TaskGroup) childDone(m *groupMember, fb *futureBase) {
 		g.abort()
 	}
 	if g.children.Len() == 0 && g.waiter != nil {
-		g.waiter.cancel() // wakes the parent in waitChildren
+		g.waiter.signal() // wakes the parent in waitChildren
 	}
 }
 
@@ -171,11 +171,11 @@ func (g *TaskGroup) abort() {
 		children = append(children, n.Value)
 	}
 	for _, c := range children {
-		c.cancel()
+		c.cancel(nil)
 	}
 	if g.state == groupRunning {
 		g.interrupted = true
-		g.parent.interrupt()
+		g.parent.interrupt(nil)
 	}
 }
 

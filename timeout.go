@@ -136,7 +136,7 @@ func (s *TimeoutScope) expire() {
 	}
 	s.state = timeoutExpired
 	s.ctx.cancel(context.DeadlineExceeded)
-	s.t.interrupt()
+	s.t.interrupt(nil)
 }
 
 func (s *TimeoutScope) exit() {

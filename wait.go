@@ -126,7 +126,7 @@ type waitState struct {
 func (w *waitState) wake(fb *futureBase) {
 	w.pending--
 	if w.when == FirstCompleted || w.pending == 0 || (w.when == FirstException && fb.failed()) {
-		w.outer.cancel() // a no-op once outer is done; its state is not looked at
+		w.outer.signal()
 	}
 }
 
@@ -138,7 +138,7 @@ func (w *waitState) wait(t *task, ws []Waiter, timeout time.Duration) error {
 	}
 	var th *TimerHandle
 	if timeout > 0 {
-		th = t.loop().CallLater(timeout, func() { w.outer.cancel() })
+		th = t.loop().CallLater(timeout, w.outer.signal)
 	}
 	err := t.wait(&w.outer)
 	if th != nil {
@@ -212,10 +212,10 @@ func (g *gatherState) wake(fb *futureBase) {
 	}
 	if err != nil && g.stopOnErr && g.firstErr == nil {
 		g.firstErr = err
-		g.outer.cancel()
+		g.outer.signal()
 	}
 	if g.pending == 0 {
-		g.outer.cancel()
+		g.outer.signal()
 	}
 }
 
@@ -240,7 +240,7 @@ func gather[T any](t *task, aws []Awaitable[T], stopOnErr bool) error {
 	}
 	if err := t.wait(&g.outer); err != nil {
 		cancelAll(g, t, aws)
-		return ErrCancelled
+		return err
 	}
 	return g.firstErr
 }
@@ -250,7 +250,7 @@ func gather[T any](t *task, aws []Awaitable[T], stopOnErr bool) error {
 func cancelAll[T any](g *gatherState, t *task, aws []Awaitable[T]) {
 	for _, aw := range aws {
 		if fb := aw.futBase(); fb.state == statePending {
-			fb.cancelAwaited()
+			fb.cancelAwaited(t.cause())
 		}
 	}
 	if g.pending == 0 {
@@ -280,7 +280,7 @@ func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, e
 		// The timer and aw's completion race only in name: both run on
 		// the loop, and a done aw is left alone.
 		if fb.state == statePending {
-			timedOut = fb.cancelAwaited()
+			timedOut = fb.cancelAwaited(nil)
 		}
 	}
 	var th *TimerHandle
@@ -400,7 +400,7 @@ type completions struct {
 func (c *completions) wake(fb *futureBase) {
 	c.pending--
 	c.done.push(fb)
-	c.outer.cancel() // wakes the task if it waits; harmless if not
+	c.outer.signal()
 }
 
 // Shield returns a future that completes as aw does, but whose cancellation
