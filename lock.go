@@ -49,6 +49,11 @@ func (l *Lock) AcquireNowait() error {
 	return nil
 }
 
+// TryAcquire is AcquireNowait in the spelling of sync.Mutex.TryLock: it
+// locks l if it is free and no task waits for it, and reports whether it
+// did.
+func (l *Lock) TryAcquire() bool { return l.AcquireNowait() == nil }
+
 // Release unlocks l, handing it to the first waiting task if there is one.
 // Any task may release the lock, as in asyncio. Release of an unlocked Lock
 // panics.

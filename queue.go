@@ -16,7 +16,7 @@ import (
 // promised to the first waiter, and a later Get or Put queues behind the
 // waiters, even those woken but not yet resumed. A waiter that is cancelled
 // after the promise passes it on: nothing is lost and nothing is taken
-// twice. The Nowait forms do not wait their turn: they succeed whenever
+// twice. The Nowait forms (and their Try twins) do not wait their turn: they succeed whenever
 // there is an item or slot that no waiter was promised.
 //
 // TaskDone and Join count items in progress, and Shutdown ends the queue, as
@@ -125,6 +125,11 @@ func (q *Queue[T]) PutNowait(v T) error {
 	return nil
 }
 
+// TryPut is PutNowait in the spelling of Go's Try methods: it adds v if
+// the queue has room, is not shut down and no task waits to put, and
+// reports whether it did. PutNowait's error says why not.
+func (q *Queue[T]) TryPut(v T) bool { return q.PutNowait(v) == nil }
+
 // Get removes and returns the next item, waiting while the queue is empty.
 // It returns ErrQueueShutDown once the queue is shut down and empty, and
 // ErrCancelled if the task is cancelled while it waits; then no item was
@@ -192,6 +197,14 @@ func (q *Queue[T]) GetNowait() (T, error) {
 		return zero, ErrQueueShutDown
 	}
 	return zero, ErrQueueEmpty
+}
+
+// TryGet is GetNowait in the spelling of Go's Try methods: it removes and
+// returns the next item if there is one that no waiting task was promised,
+// and reports whether it did. GetNowait's error says why not.
+func (q *Queue[T]) TryGet() (T, bool) {
+	v, err := q.GetNowait()
+	return v, err == nil
 }
 
 // TaskDone marks one item taken from the queue as processed; when every

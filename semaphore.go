@@ -62,6 +62,11 @@ func (s *Semaphore) AcquireNowait() error {
 	return nil
 }
 
+// TryAcquire is AcquireNowait in the spelling of sync.Mutex.TryLock: it
+// takes a permit if one is free and no task is in line, and reports
+// whether it did.
+func (s *Semaphore) TryAcquire() bool { return s.AcquireNowait() == nil }
+
 // Release returns a permit, handing it to the first waiting task if there
 // is one. Releasing more often than acquiring adds permits, as in asyncio,
 // except on a BoundedSemaphore.
