@@ -214,12 +214,22 @@ type scopeCtx struct {
 	context.Context // the parent
 	key, scope      any
 	stopParent      atomic.Pointer[func() bool]
+	// pure is set when the parent is the task or a pure scope: the scope
+	// is then done exactly when the task is interrupted or the scope
+	// cancels it, which a wait needs not watch (ctxwait.go).
+	pure bool
 	doneSignal
 }
 
 // newScopeCtx returns a context under parent in which Value(key) is scope.
 func newScopeCtx(parent context.Context, key, scope any) *scopeCtx {
 	c := &scopeCtx{Context: parent, key: key, scope: scope}
+	switch p := parent.(type) {
+	case *task:
+		c.pure = true
+	case *scopeCtx:
+		c.pure = p.pure
+	}
 	onParentDone := func() { c.cancel(parent.Err()) }
 	var stop func() bool
 	if a, ok := parent.(afterFuncer); ok {

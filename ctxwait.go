@@ -37,17 +37,24 @@ func (t *task) watchCtx(ctx context.Context) (stop func(), err error) {
 }
 
 func (t *task) watchOtherCtx(ctx context.Context) (stop func(), err error) {
-	if _, own := ctx.(*scopeCtx); own {
+	if sc, own := ctx.(*scopeCtx); own && sc.pure {
 		return nil, nil
 	}
 	done := ctx.Done()
 	if done == nil || done == t.Done() {
 		return nil, nil
 	}
-	if err := ctx.Err(); err != nil {
+	if err := watchErr(ctx); err != nil {
 		return nil, err
 	}
 	l := t.loop()
+	dl, hasDeadline := ctx.Deadline()
+	var at time.Duration
+	if hasDeadline {
+		if at = l.deadlineAt(dl); at <= l.Time() {
+			return nil, context.DeadlineExceeded // passed on the loop's clock
+		}
+	}
 	t.waits++
 	seq := t.waits
 	end := func(err error) {
@@ -60,10 +67,8 @@ func (t *task) watchOtherCtx(ctx context.Context) (stop func(), err error) {
 		l.CallSoonThreadsafe(func() { end(ctx.Err()) }) // fails only once the loop is closed
 	})
 	var th *TimerHandle
-	if dl, ok := ctx.Deadline(); ok {
-		d := time.Until(dl)
-		d = (d + time.Millisecond - 1).Truncate(time.Millisecond)
-		th = l.CallLater(d, func() { end(context.DeadlineExceeded) })
+	if hasDeadline {
+		th = l.CallAt(at, func() { end(context.DeadlineExceeded) })
 	}
 	return func() {
 		t.waits++ // a callback that comes late finds another wait, or none
@@ -73,6 +78,65 @@ func (t *task) watchOtherCtx(ctx context.Context) (stop func(), err error) {
 			th.Cancel()
 		}
 	}, nil
+}
+
+// waitCtx is wait bounded by ctx too: it also returns ctx's error when ctx
+// is done first.
+func (t *task) waitCtx(ctx context.Context, fb *futureBase) error {
+	stop, err := t.watchCtx(ctx)
+	if stop != nil {
+		defer stop() // also when the task is unwound while it waits
+	}
+	if err != nil {
+		return err
+	}
+	return t.wait(fb)
+}
+
+// watchErr is ctx's Err, but for the ctx of a Timeout or TaskGroup made
+// under a ctx of another kind it also looks at that ctx: the scope learns
+// that its parent is done through a goroutine, which may not have run yet
+// when a task of the loop cancelled the parent.
+func watchErr(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sc, ok := ctx.(*scopeCtx)
+		if !ok {
+			return nil
+		}
+		ctx = sc.Context
+	}
+}
+
+// deadlineAt returns the loop time of the wall-clock deadline dl, rounded
+// up to the millisecond. A virtual clock does not move with the wall clock,
+// so it maps each deadline once, when it first sees it, which is as a rule
+// in the task step that made the ctx: later waits on that ctx, or on ctxs
+// derived from it, then end at the same loop time however far the clock
+// has jumped meanwhile. Deadlines past on the wall clock are forgotten.
+func (l *Loop) deadlineAt(dl time.Time) time.Duration {
+	round := func(d time.Duration) time.Duration { return (d + time.Millisecond - 1).Truncate(time.Millisecond) }
+	if !l.virtual {
+		return l.after(round(time.Until(dl)))
+	}
+	key := dl.UnixNano()
+	if at, ok := l.deadlines[key]; ok {
+		return at
+	}
+	if l.deadlines == nil {
+		l.deadlines = make(map[int64]time.Duration)
+	}
+	wall := time.Now().UnixNano()
+	for k := range l.deadlines {
+		if k < wall {
+			delete(l.deadlines, k)
+		}
+	}
+	at := l.after(round(time.Until(dl)))
+	l.deadlines[key] = at
+	return at
 }
 
 // A ctxWatch is a suspended task and the ctx its wait was given.
@@ -85,7 +149,7 @@ type ctxWatch struct {
 // began.
 func (l *Loop) endDoneWatches() {
 	for n := l.watched.Front(); n != nil; n = n.Next() {
-		if err := n.Value.ctx.Err(); err != nil {
+		if err := watchErr(n.Value.ctx); err != nil {
 			n.Value.t.endWait(err)
 		}
 	}

@@ -180,3 +180,63 @@ func TestUnwoundWaitLeavesNoWatch(t *testing.T) {
 		t.Errorf("RunUntilComplete = %v, with %d watches left; want ErrDeadlock and none", err, l.Watched())
 	}
 }
+
+// Under the virtual clock, a ctx's deadline is a point on the loop's clock:
+// waits one after the other on that ctx, or on a ctx derived from it later,
+// end at it, though the wall clock has hardly moved.
+func TestContextDeadlineSpansWaits(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		first := asyncio.Sleep(dctx, 1500*time.Millisecond)
+		child, cancelChild := context.WithCancel(dctx)
+		defer cancelChild()
+		second := asyncio.Sleep(child, 1500*time.Millisecond)
+		if first != nil || second != context.DeadlineExceeded || now(ctx) != "2s" {
+			t.Errorf("Sleeps = %v, %v, ending at %s; want nil, DeadlineExceeded, at 2s", first, second, now(ctx))
+		}
+		if err := asyncio.Sleep(dctx, time.Second); err != context.DeadlineExceeded || now(ctx) != "2s" {
+			t.Errorf("Sleep after the deadline = %v at %s; want DeadlineExceeded at once", err, now(ctx))
+		}
+		return 0, nil
+	})
+}
+
+// The ctx of a Group or Timeout made under a derived ctx is bound by it too.
+func TestScopesUnderDerivedContext(t *testing.T) {
+	cases := []struct {
+		name  string
+		scope func(ctx context.Context, child *asyncio.Task[int]) error
+	}{
+		{"Group body waits", func(ctx context.Context, _ *asyncio.Task[int]) error {
+			return asyncio.Group(ctx, func(ctx context.Context, g *asyncio.TaskGroup) error {
+				g.Go(func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) })
+				return asyncio.Sleep(ctx, time.Hour)
+			})
+		}},
+		{"Group children run", func(ctx context.Context, _ *asyncio.Task[int]) error {
+			return asyncio.Group(ctx, func(ctx context.Context, g *asyncio.TaskGroup) error {
+				g.Go(func(ctx context.Context) error { return asyncio.Sleep(ctx, time.Hour) })
+				return nil
+			})
+		}},
+		{"Timeout", func(ctx context.Context, _ *asyncio.Task[int]) error {
+			return asyncio.Timeout(ctx, time.Hour, func(ctx context.Context) error {
+				return asyncio.Sleep(ctx, time.Hour)
+			})
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, func(ctx context.Context) (int, error) {
+				dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				err := c.scope(dctx, nil)
+				if !errors.Is(err, context.DeadlineExceeded) || now(ctx) != "2s" {
+					t.Errorf("scope = %v at %s; want DeadlineExceeded at 2s", err, now(ctx))
+				}
+				return 0, asyncio.Sleep(ctx, 0) // the task was not cancelled
+			})
+		})
+	}
+}

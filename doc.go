@@ -66,17 +66,22 @@
 //
 // A Go context is a Go context. A wait given a ctx derived from the task's
 // (context.WithTimeout, WithDeadline, WithCancel) — Await, Sleep, Wait,
-// WaitFor, the waits of locks, events, semaphores, conditions, barriers and
-// queues, ToThread — returns when that ctx is done, with an error matching
-// its Err (context.DeadlineExceeded or context.Canceled), and returns at
-// once, without suspending, if it is done already. The task is not
-// cancelled, and nothing is taken: the wait leaves as a cancelled one does.
-// A deadline counts on the loop's clock, so under WithVirtualClock
+// WaitFor, Gather, AsCompleted, the waits of locks, events, semaphores,
+// conditions, barriers and queues, ToThread — returns when that ctx is done,
+// with an error matching its Err (context.DeadlineExceeded or
+// context.Canceled), and returns at once, without suspending, if it is done
+// already. The task is not cancelled, what it awaits is not cancelled, and
+// nothing is taken: the wait leaves as a cancelled one does. The ctx of a
+// Timeout or Group made under such a ctx is bound by it too, and a Group
+// whose ctx ends while children run aborts with the ctx's error. A deadline
+// counts on the loop's clock, so under WithVirtualClock
 // Sleep(context.WithTimeout(ctx, 200*time.Millisecond), 2*time.Second)
-// returns after 200 ms of loop time. A cancellation by a task of the loop
-// is seen when the next iteration begins, one from another goroutine as
-// soon as the loop wakes; no goroutine is started per wait. The ctx a
-// Timeout gives its function reports the deadline through Deadline.
+// returns after 200 ms of loop time; the loop maps a deadline to its clock
+// when it first sees it. A cancellation by a task of the loop is seen when
+// the next iteration begins, as a Future's wakes its waiters for the next
+// iteration; one from another goroutine as soon as the loop wakes. No
+// goroutine is started per wait. The ctx a Timeout gives its function
+// reports the deadline through Deadline.
 //
 // A task's ctx carries the values of the ctx it was created with but not its
 // cancellation, and it is cancelled when the task ends, as an http.Request's
@@ -101,6 +106,9 @@
 //     errors.Join, where asyncio raises an ExceptionGroup.
 //   - AsCompleted is an iterator and cannot raise: when the task is
 //     interrupted it stops, and the task's next wait returns ErrCancelled.
+//     AsCompletedTimeout yields the error instead.
+//   - A cancel message is an error, the cause of CancelWithCause, that the
+//     cancellation error wraps.
 //   - Tasks that await each other in a cycle and are cancelled unwind; in
 //     asyncio, cancelling them recurses until the stack overflows.
 //   - A deadline that reaches past the end of the loop's clock, such as

@@ -88,8 +88,9 @@ type Loop struct {
 	onDrop map[*Handle]func()
 	wake   chan struct{} // one token: "the inbox has something"
 
-	watched   waitq.List[ctxWatch] // suspensions bounded by a ctx (ctxwait.go)
-	mainWatch *task                // the main task, while WithContext's ctx may cancel it
+	watched   waitq.List[ctxWatch]    // suspensions bounded by a ctx (ctxwait.go)
+	mainWatch *task                   // the main task, while WithContext's ctx may cancel it
+	deadlines map[int64]time.Duration // loop times of ctx deadlines, under a virtual clock
 }
 
 // An Option configures a loop made by NewLoop or Run.

@@ -48,7 +48,10 @@ type groupKey struct{}
 // TaskGroup) or fn returned a cancellation, and nil otherwise.
 //
 // If the calling task is interrupted, the children are cancelled and waited
-// for. If it is interrupted from outside while the group fails, Group
+// for. If ctx is derived from the task's (context.WithTimeout and the like)
+// and is done, fn's waits end with its error, and if children are still
+// running then, the group aborts as for a failed child and its error is
+// among those Group returns. If it is interrupted from outside while the group fails, Group
 // returns the errors, and the task's next wait returns ErrCancelled: the
 // interruption is not lost. fn's ctx carries the values of ctx and is cancelled when the group
 // aborts or ends; tasks started in the group inherit its values. If fn
@@ -180,11 +183,18 @@ func (g *TaskGroup) abort() {
 }
 
 // waitChildren suspends the parent until every child is done. If the
-// parent is interrupted meanwhile, the group aborts and it goes on waiting.
+// parent is interrupted meanwhile, or the ctx given to Group is done (the
+// group's error then), the group aborts and it goes on waiting.
 func (g *TaskGroup) waitChildren() {
+	watch := g.ctx.Context
 	for g.children.Len() > 0 {
 		g.waiter = &futureBase{l: g.parent.loop(), kind: awaitGroup}
-		if err := g.parent.wait(g.waiter); err != nil {
+		err := g.parent.waitCtx(watch, g.waiter)
+		if err != nil && !errors.Is(err, ErrCancelled) {
+			g.errs = append(g.errs, err)
+			watch = g.parent // seen once
+		}
+		if err != nil {
 			g.abort()
 		}
 	}

@@ -2,6 +2,7 @@ package asyncio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -160,11 +161,12 @@ func (w *waitState) wait(t *task, ws []Waiter, timeout time.Duration) error {
 //
 // If the task calling Gather is interrupted, Gather cancels every awaitable
 // still pending, waits until they are done, and returns an error matching
-// ErrCancelled. Gather panics as Await does when ctx does not belong to the
+// ErrCancelled. If a ctx derived from the task's is done first, Gather
+// returns its error and, as Await does, leaves the awaitables running. Gather panics as Await does when ctx does not belong to the
 // running task, or when an awaitable belongs to another loop.
 func Gather[T any](ctx context.Context, aws ...Awaitable[T]) ([]T, error) {
 	t := runningTask(ctx, "Gather")
-	if err := gather(t, aws, true); err != nil {
+	if err := gather(t, ctx, aws, true); err != nil {
 		return nil, err
 	}
 	results := make([]T, len(aws))
@@ -183,10 +185,12 @@ func Gather[T any](ctx context.Context, aws ...Awaitable[T]) ([]T, error) {
 // and errs[i] for aws[i], the Go form of gather(return_exceptions=True). err
 // is non-nil (matching ErrCancelled) only when the calling task is
 // cancelled; then the pending awaitables are cancelled and waited for, and
-// values and errs are still filled in.
+// values and errs are still filled in. If a ctx derived from the task's is
+// done first, err is that ctx's error, and the awaitables still pending go
+// on running, their errs matching ErrInvalidState.
 func GatherReturnErrors[T any](ctx context.Context, aws ...Awaitable[T]) (values []T, errs []error, err error) {
 	t := runningTask(ctx, "GatherReturnErrors")
-	err = gather(t, aws, false)
+	err = gather(t, ctx, aws, false)
 	values = make([]T, len(aws))
 	errs = make([]error, len(aws))
 	for i, aw := range aws {
@@ -221,7 +225,7 @@ func (g *gatherState) wake(fb *futureBase) {
 
 // gather waits for aws as Gather and GatherReturnErrors do. With stopOnErr
 // it returns the first error to happen.
-func gather[T any](t *task, aws []Awaitable[T], stopOnErr bool) error {
+func gather[T any](t *task, ctx context.Context, aws []Awaitable[T], stopOnErr bool) error {
 	g := &gatherState{outer: futureBase{l: t.loop(), kind: awaitGather}, stopOnErr: stopOnErr}
 	for _, aw := range aws {
 		fb := baseOf(t, aw, "Gather")
@@ -238,7 +242,16 @@ func gather[T any](t *task, aws []Awaitable[T], stopOnErr bool) error {
 	if g.firstErr != nil || g.pending == 0 {
 		return g.firstErr
 	}
-	if err := t.wait(&g.outer); err != nil {
+	if err := t.waitCtx(ctx, &g.outer); err != nil {
+		if !errors.Is(err, ErrCancelled) {
+			// A ctx's end: the awaitables go on, as after Await's.
+			for _, aw := range aws {
+				if fb := aw.futBase(); fb.state == statePending {
+					fb.removeWaker(g)
+				}
+			}
+			return err
+		}
 		cancelAll(g, t, aws)
 		return err
 	}
@@ -344,48 +357,91 @@ func checkFuture(t *task, fb *futureBase, op string) {
 // block. Awaitables already done come first, in the order of aws.
 //
 // Iteration stops early, without cancelling the awaitables left, when the
-// loop body breaks or the task is interrupted (see Cancellation in the
-// package doc); after an interruption the task's next wait returns
-// ErrCancelled. Each iteration panics as Await does when ctx does not belong
-// to the running task.
+// loop body breaks, when the task is interrupted (see Cancellation in the
+// package doc), or when a ctx derived from the task's is done; after an
+// interruption the task's next wait returns ErrCancelled. AsCompletedTimeout
+// is the form that reports why it stopped. Each iteration panics as Await
+// does when ctx does not belong to the running task.
 func AsCompleted[T any](ctx context.Context, aws ...Awaitable[T]) iter.Seq[Awaitable[T]] {
 	return func(yield func(Awaitable[T]) bool) {
 		t := runningTask(ctx, "AsCompleted")
-		c := &completions{outer: futureBase{l: t.loop(), kind: awaitAsCompleted}}
-		byBase := make(map[*futureBase]Awaitable[T], len(aws))
-		for _, aw := range aws {
-			fb := baseOf(t, aw, "AsCompleted")
-			if _, repeat := byBase[fb]; repeat {
-				continue // yielded once, as asyncio.as_completed does
+		asCompleted(t, ctx, 0, aws, func(aw Awaitable[T], err error) bool {
+			if errors.Is(err, ErrCancelled) { // an interruption, not a ctx's end
+				t.mustCancel = true // not lost: the task's next await ends with it
 			}
-			byBase[fb] = aw
+			return err == nil && yield(aw)
+		})
+	}
+}
+
+// AsCompletedTimeout is AsCompleted with a deadline d from now on the
+// loop's clock (d <= 0: none) that reports why it stops: the counterpart of
+// asyncio.as_completed(aws, timeout=d). It yields each awaitable with a nil
+// error as it completes; if the deadline passes first, it yields the ones
+// that completed before it, then (nil, ErrTimeout), and stops. If the task
+// is interrupted it yields (nil, an error matching ErrCancelled), and if a
+// ctx derived from the task's is done, (nil, that ctx's error). The
+// awaitables left are not cancelled. Each iteration panics as Await does
+// when ctx does not belong to the running task.
+func AsCompletedTimeout[T any](ctx context.Context, d time.Duration, aws ...Awaitable[T]) iter.Seq2[Awaitable[T], error] {
+	return func(yield func(Awaitable[T], error) bool) {
+		asCompleted(runningTask(ctx, "AsCompletedTimeout"), ctx, d, aws, yield)
+	}
+}
+
+// asCompleted yields aws as they complete, then, if it stops before they
+// all have, the reason once.
+func asCompleted[T any](t *task, ctx context.Context, d time.Duration, aws []Awaitable[T], yield func(Awaitable[T], error) bool) {
+	c := &completions{outer: futureBase{l: t.loop(), kind: awaitAsCompleted}}
+	byBase := make(map[*futureBase]Awaitable[T], len(aws))
+	for _, aw := range aws {
+		fb := baseOf(t, aw, "AsCompleted")
+		if _, repeat := byBase[fb]; repeat {
+			continue // yielded once, as asyncio.as_completed does
+		}
+		byBase[fb] = aw
+		if fb.state == statePending {
+			fb.addWaker(c)
+			c.pending++
+		} else {
+			c.done.push(fb)
+		}
+	}
+	stopWaking := func() {
+		for fb := range byBase {
 			if fb.state == statePending {
-				fb.addWaker(c)
-				c.pending++
-			} else {
-				c.done.push(fb)
+				fb.removeWaker(c)
 			}
 		}
-		defer func() {
-			for fb := range byBase {
-				if fb.state == statePending {
-					fb.removeWaker(c)
-				}
-			}
-		}()
-		for c.done.len() > 0 || c.pending > 0 {
-			if c.done.len() == 0 {
-				c.outer = futureBase{l: t.loop(), kind: awaitAsCompleted}
-				if err := t.wait(&c.outer); err != nil {
-					t.mustCancel = true // not lost: the task's next await ends with it
-					return
-				}
-				continue
-			}
-			if !yield(byBase[c.done.pop()]) {
+		c.pending = 0
+	}
+	defer stopWaking()
+	timedOut := false
+	if d > 0 && c.pending > 0 {
+		// What completed before the deadline is still yielded, and
+		// nothing after it, as in asyncio.
+		th := t.loop().CallLater(d, func() {
+			timedOut = true
+			stopWaking()
+			c.outer.signal()
+		})
+		defer th.Cancel()
+	}
+	for c.done.len() > 0 || c.pending > 0 {
+		if c.done.len() == 0 {
+			c.outer = futureBase{l: t.loop(), kind: awaitAsCompleted}
+			if err := t.waitCtx(ctx, &c.outer); err != nil {
+				yield(nil, err)
 				return
 			}
+			continue
 		}
+		if !yield(byBase[c.done.pop()], nil) {
+			return
+		}
+	}
+	if timedOut {
+		yield(nil, ErrTimeout)
 	}
 }
 
