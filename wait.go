@@ -43,13 +43,14 @@ func (w ReturnWhen) String() string {
 //
 // If the task is interrupted (see Cancellation in the package doc), Wait
 // returns the split as it stands and an error matching ErrCancelled; the
-// waiters are not cancelled. Wait returns an
-// error for an unknown when, and panics as Await does when ctx does not
-// belong to the running task, or when a waiter belongs to another loop.
+// waiters are not cancelled. A when that is not one of the ReturnWhen
+// constants is misuse, and Wait panics, naming it, as futures.Wait does; it
+// also panics as Await does when ctx does not belong to the running task,
+// and when a waiter belongs to another loop.
 func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Duration) (done, pending []Waiter, err error) {
 	t := runningTask(ctx, "Wait")
 	if when < FirstCompleted || when > AllCompleted {
-		return nil, nil, fmt.Errorf("asyncio: Wait: unknown ReturnWhen %d; use FirstCompleted, FirstException or AllCompleted", int(when))
+		panic(fmt.Sprintf("asyncio: Wait with an unknown ReturnWhen %d; use FirstCompleted, FirstException or AllCompleted", int(when)))
 	}
 	w := &waitState{when: when, outer: futureBase{l: t.loop(), kind: awaitWait}}
 	ws = distinct(t, ws, "Wait")

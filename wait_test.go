@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/futures"
 )
 
 // sleeper returns a task function that sleeps d and then returns v, or
@@ -111,12 +112,17 @@ func TestWaitSatisfiedAtOnce(t *testing.T) {
 	})
 }
 
+// An unknown ReturnWhen is misuse: Wait panics naming it, as futures.Wait
+// does, so the two packages report misuse one way.
 func TestWaitUnknownReturnWhen(t *testing.T) {
 	run(t, func(ctx context.Context) (int, error) {
 		for _, when := range []asyncio.ReturnWhen{0, 9} { // the zero value is no ReturnWhen either
-			_, _, err := asyncio.Wait(ctx, nil, when, 0)
-			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("ReturnWhen %d", when)) {
-				t.Errorf("Wait with ReturnWhen(%d) = %v", when, err)
+			p := mustPanic(t, func() { asyncio.Wait(ctx, nil, when, 0) })
+			fp := mustPanic(t, func() { futures.Wait([]futures.Waitable{}, 0, futures.ReturnWhen(when)) })
+			for _, msg := range []any{p, fp} {
+				if s, _ := msg.(string); !strings.Contains(s, fmt.Sprintf("unknown ReturnWhen %d; use FirstCompleted", when)) {
+					t.Errorf("Wait with ReturnWhen(%d) panicked with %v", when, msg)
+				}
 			}
 		}
 		return 0, nil

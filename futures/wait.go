@@ -2,6 +2,7 @@ package futures
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"time"
 )
@@ -43,7 +44,7 @@ const (
 // or when is not one of the ReturnWhen constants.
 func Wait[F Waitable](fs []F, timeout time.Duration, when ReturnWhen) (done, notDone []F) {
 	if when < FirstCompleted || when > AllCompleted {
-		panic("futures: Wait with an invalid ReturnWhen")
+		panic(fmt.Sprintf("futures: Wait with an unknown ReturnWhen %d; use FirstCompleted, FirstException or AllCompleted", int(when)))
 	}
 	w := watch(fs)
 	defer w.stop()
