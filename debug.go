@@ -101,6 +101,7 @@ type taskRecord struct {
 	state       taskState
 	wait        taskWait
 	kind        awaitKind     // what the awaited future stands for
+	queued      bool          // executor work that has not started
 	sleepUntil  time.Duration // for waitSleep
 	awaitedID   uint64        // for waitTask
 	awaitedName string        // for waitTask; "" for the default name
@@ -194,7 +195,28 @@ func (t *task) recordWait(r *taskRecord) {
 		r.wait, r.awaitedID, r.awaitedName = waitTask, w.task.id, w.task.name
 	default:
 		r.wait, r.kind = waitFuture, w.kind
+		r.queued = w.kind == awaitExecutor && queuedWork(w)
 	}
+}
+
+// A queuer is the executor bridge's waker on a future of executor work,
+// which knows whether the work has started (executor.go).
+type queuer interface{ queued() bool }
+
+// queuedWork reports whether fb is executor work still in its executor's
+// queue: its workers are all busy.
+func queuedWork(fb *futureBase) bool {
+	if q, ok := fb.waiter.(queuer); ok {
+		return q.queued()
+	}
+	if fb.more != nil {
+		for _, w := range *fb.more {
+			if q, ok := w.(queuer); ok {
+				return q.queued()
+			}
+		}
+	}
+	return false
 }
 
 func (t *task) state() taskState {
@@ -259,10 +281,16 @@ func (r *taskRecord) awaiting() string {
 	case waitTask:
 		return "task " + taskName(r.awaitedName, r.awaitedID)
 	case waitFuture:
+		if r.queued {
+			return awaitNames[r.kind] + queuedNote
+		}
 		return awaitNames[r.kind]
 	}
 	return ""
 }
+
+// queuedNote marks executor work that waits for a worker in a dump.
+const queuedNote = " (queued: all workers of its executor are busy)"
 
 // taskName is what Task.Name returns for a task with the given name and ID.
 func taskName(name string, id uint64) string {

@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/futures"
 )
 
 // zoo starts tasks that wait for every kind of thing a dump names, and lets
@@ -415,5 +417,56 @@ func TestDebugReportsSlowMainTaskStep(t *testing.T) {
 	if len(reports) != 1 || !strings.Contains(reports[0], "task Task-1 (asyncio_test.TestDebugReportsSlowMainTaskStep.func1) held the loop for") ||
 		!strings.Contains(reports[0], "it then suspended at /") || !strings.Contains(reports[0], "debug_test.go:") {
 		t.Errorf("reports = %q", reports)
+	}
+}
+
+// Tasks that wait for executor work that cannot start, because every
+// worker is held, are named as such in the dump and reported by a debug
+// loop, where they would otherwise look like a loop with nothing to do.
+func TestDebugReportsAFullExecutor(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer asyncio.SetQueuedReport(time.Millisecond)()
+	pool := futures.NewThreadPool(1)
+	defer pool.Shutdown(true)
+	release := make(chan struct{})
+	var reports []string
+	var dump string
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx)
+		l.SetDefaultExecutor(pool)
+		var started atomic.Bool
+		blocked := func(ctx context.Context) (int, error) {
+			return asyncio.ToThread(ctx, func() (int, error) { started.Store(true); <-release; return 0, nil })
+		}
+		holder := asyncio.CreateTask(ctx, blocked, asyncio.WithName("holder"))
+		for !started.Load() { // the holder takes the one worker
+			asyncio.Sleep(ctx, time.Millisecond)
+		}
+		reported := asyncio.CreateFuture[int](ctx)
+		l.SetExceptionHandler(func(e *asyncio.Exception) {
+			reports = append(reports, e.Message)
+			if !reported.Done() {
+				reported.SetResult(0)
+			}
+		})
+		waiter := asyncio.CreateTask(ctx, blocked, asyncio.WithName("starved"))
+		asyncio.Await(ctx, reported)
+		var b strings.Builder
+		l.DumpTasks(&b)
+		dump = b.String()
+		close(release)
+		_, err := asyncio.Gather(ctx, holder, waiter)
+		return 0, err
+	}, asyncio.WithDebug())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) == 0 || !strings.HasPrefix(reports[0], "1 task waits for executor work that has not started") ||
+		!strings.Contains(reports[0], "starved") {
+		t.Errorf("reports = %q, want one naming the starved task", reports)
+	}
+	if !strings.Contains(dump, "starved asyncio_test.TestDebugReportsAFullExecutor.func") ||
+		strings.Count(dump, "all workers of its executor are busy") != 1 {
+		t.Errorf("the dump does not mark the one queued task:\n%s", dump)
 	}
 }

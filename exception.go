@@ -196,7 +196,30 @@ func (l *Loop) reportStuck() {
 	if l.live.n == 0 {
 		return
 	}
-	l.report(&Exception{Message: fmt.Sprintf("loop idle for %v with nothing scheduled; waiting tasks:%s", stuckReport, l.describeTasks())})
+	msg := fmt.Sprintf("loop idle for %v with nothing scheduled", stuckReport)
+	if n := l.queuedTasks(); n > 0 {
+		msg += fmt.Sprintf("; %s for executor work that has not started, as all workers of its executor are busy (ToThread work that ignores ctx holds its worker: see ToThread)", tasksWait(n))
+	}
+	l.report(&Exception{Message: msg + "; waiting tasks:" + l.describeTasks()})
+}
+
+// queuedTasks counts the tasks that await executor work still queued.
+func (l *Loop) queuedTasks() int {
+	n := 0
+	for t := l.live.first; t != nil; t = t.next {
+		if w := t.waitingOn; w != nil && w.kind == awaitExecutor && w.state == statePending && queuedWork(w) {
+			n++
+		}
+	}
+	return n
+}
+
+// tasksWait says "1 task waits" or "n tasks wait".
+func tasksWait(n int) string {
+	if n == 1 {
+		return "1 task waits"
+	}
+	return fmt.Sprintf("%d tasks wait", n)
 }
 
 // describeTasks is the task dump of the loop, indented for an error text.

@@ -2,6 +2,8 @@ package asyncio
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/goasyncio/asyncio/futures"
 )
@@ -66,7 +68,9 @@ func chain[T any](f *Future[T], cf *futures.Future[T]) {
 	f.fb.kind = awaitExecutor
 	l.addExternal()
 	f.fb.addWaker(&cancelSource[T]{cf: cf})
+	stopWatch := l.watchQueued(cf)
 	cf.AddDoneCallback(func(cf *futures.Future[T]) {
+		stopWatch()
 		// On the goroutine that completed cf. If the loop is closed by
 		// then, nobody can look at f any more.
 		l.CallSoonThreadsafe(func() {
@@ -74,6 +78,39 @@ func chain[T any](f *Future[T], cf *futures.Future[T]) {
 			copyOutcome(f, cf)
 		})
 	})
+}
+
+// queuedReport is how long executor work may wait for a worker before a
+// debug loop on the real clock reports it; a variable for the tests.
+var queuedReport = time.Second
+
+// watchQueued makes a debug loop on the real clock report work that waits
+// for a worker longer than queuedReport: its executor is full, which
+// otherwise looks like a loop with nothing to do. It returns a function
+// that stops the watch. Under a virtual clock nothing is watched, since a
+// goroutine's timer would make runs differ.
+func (l *Loop) watchQueued(w interface{ State() futures.State }) (stop func()) {
+	if !l.debug || l.virtual {
+		return func() {}
+	}
+	tm := time.AfterFunc(queuedReport, func() {
+		if w.State() == futures.Pending {
+			l.CallSoonThreadsafe(l.reportQueued) // fails only once the loop is closed
+		}
+	})
+	return func() { tm.Stop() }
+}
+
+// reportQueued reports the tasks that wait for queued executor work, at
+// most once per queuedReport.
+func (l *Loop) reportQueued() {
+	n := l.queuedTasks()
+	if n == 0 || time.Since(l.queuedReported) < queuedReport {
+		return
+	}
+	l.queuedReported = time.Now()
+	l.report(&Exception{Message: fmt.Sprintf("%s for executor work that has not started after %v: all workers of its executor are busy "+
+		"(ToThread work that ignores ctx holds its worker; give such work an executor of its own size); tasks:%s", tasksWait(n), queuedReport, l.describeTasks())})
 }
 
 // copyOutcome completes f as cf completed, unless f was cancelled meanwhile.
@@ -113,6 +150,9 @@ func (c *cancelSource[T]) wake(fb *futureBase) {
 		c.cf.Cancel()
 	}
 }
+
+// queued reports whether the work waits for a worker, for task dumps.
+func (c *cancelSource[T]) queued() bool { return c.cf.State() == futures.Pending }
 
 // SetDefaultExecutor makes ex the executor that RunInExecutor and ToThread
 // use when given none. The loop does not shut ex down; a default executor

@@ -26,6 +26,15 @@ func (f *snapshotFlight) Taken() bool {
 	return f.taken
 }
 
+// SetQueuedReport makes debug loops report executor work that waits for a
+// worker after d instead of a second, until restore is called. No loop may
+// run meanwhile.
+func SetQueuedReport(d time.Duration) (restore func()) {
+	old := queuedReport
+	queuedReport = d
+	return func() { queuedReport = old }
+}
+
 // SetStuckReport makes debug loops report their stuck tasks after d instead
 // of ten seconds, until restore is called. No loop may run meanwhile.
 func SetStuckReport(d time.Duration) (restore func()) {

@@ -91,6 +91,8 @@ type Loop struct {
 	watched   waitq.List[ctxWatch]    // suspensions bounded by a ctx (ctxwait.go)
 	mainWatch *task                   // the main task, while WithContext's ctx may cancel it
 	deadlines map[int64]time.Duration // loop times of ctx deadlines, under a virtual clock
+	// When reportQueued last reported, in debug mode (executor.go).
+	queuedReported time.Time
 }
 
 // An Option configures a loop made by NewLoop or Run.
@@ -120,7 +122,10 @@ func WithVirtualClock() Option {
 // WithDebug turns on checks that cost time: callbacks and task steps that
 // hold the loop for longer than 100ms are reported, tasks record where they
 // were created so that reports can name it, and a loop that has waited a
-// long time with nothing scheduled reports its stuck tasks.
+// long time with nothing scheduled reports its stuck tasks. On the real
+// clock, executor work that has waited a second for a worker is reported
+// with the tasks that wait for it: the executor is full. Task dumps say so
+// in any mode.
 func WithDebug() Option {
 	return optionFunc(func(l *Loop) { l.debug = true })
 }
