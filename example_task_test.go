@@ -54,8 +54,18 @@ func ExampleCreateTask() {
 }
 
 // The tutorial's §3.4, example 2 continued: tasks can be named, and the
-// result of a done task is read with Result.
+// result of a done task is read with Result. The coro of a task is the name
+// Go gives its function, here the first literal of ExampleWithName.
 func ExampleWithName() {
+	// job is the coroutine function of the tutorial's §3.4.
+	job := func(ctx context.Context) (string, error) {
+		fmt.Println(1)
+		if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
+			return "", err
+		}
+		fmt.Println(2)
+		return "返回值", nil
+	}
 	asyncio.Run(func(ctx context.Context) (struct{}, error) {
 		tasks := []asyncio.Waiter{
 			asyncio.CreateTask(ctx, job, asyncio.WithName("n1")),
@@ -74,7 +84,7 @@ func ExampleWithName() {
 	// 1
 	// 2
 	// 2
-	// [<Task finished name='n1' coro=<asyncio_test.job> result="返回值"> <Task finished name='n2' coro=<asyncio_test.job> result="返回值">]
+	// [<Task finished name='n1' coro=<asyncio_test.ExampleWithName.func1> result="返回值"> <Task finished name='n2' coro=<asyncio_test.ExampleWithName.func1> result="返回值">]
 	// 返回值
 	// 返回值
 }
