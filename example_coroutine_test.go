@@ -2,22 +2,20 @@ package asyncio_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/goasyncio/asyncio"
 )
 
-// hello is a coroutine function: a function of a ctx that may await.
-func hello(ctx context.Context) (struct{}, error) {
-	fmt.Println("hello world")
-	return struct{}{}, nil
-}
-
 // The tutorial's §3.2: a coroutine function runs when a loop runs it, here
 // with Run, the counterpart of asyncio.run(func()).
 func ExampleRun() {
+	// hello is a coroutine function: a function of a ctx that may await.
+	hello := func(ctx context.Context) (struct{}, error) {
+		fmt.Println("hello world")
+		return struct{}{}, nil
+	}
 	if _, err := asyncio.Run(hello); err != nil {
 		fmt.Println(err)
 	}
@@ -28,6 +26,11 @@ func ExampleRun() {
 // The tutorial's §3.2 again, with a loop made by hand, the counterpart of
 // new_event_loop() and loop.run_until_complete(func()).
 func ExampleNewLoop() {
+	// hello is a coroutine function: a function of a ctx that may await.
+	hello := func(ctx context.Context) (struct{}, error) {
+		fmt.Println("hello world")
+		return struct{}{}, nil
+	}
 	l := asyncio.NewLoop()
 	defer l.Close()
 	if _, err := asyncio.RunUntilComplete(l, hello); err != nil {
@@ -37,43 +40,22 @@ func ExampleNewLoop() {
 	// hello world
 }
 
-// The tutorial's §3.2 warns that a coroutine nobody awaits is reported
-// ("coroutine 'func' was never awaited"). Calling a Go function always runs
-// it, so the Go counterpart is a task whose error nobody looks at: when the
-// loop closes, the exception handler reports it, as asyncio logs "Task
-// exception was never retrieved".
-func Example_neverRetrieved() {
-	report := asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
-		fmt.Println(e.Message)
-		fmt.Println(e.Future)
-	})
-	asyncio.Run(func(ctx context.Context) (int, error) {
-		asyncio.CreateTask(ctx, download, asyncio.WithName("forgotten"))
-		return 0, asyncio.Sleep(ctx, time.Second)
-	}, report, asyncio.WithVirtualClock())
-	// Output:
-	// Task exception was never retrieved
-	// <Task finished name='forgotten' coro=<asyncio_test.download> exception="connection refused">
-}
-
-func download(ctx context.Context) (int, error) { return 0, errors.New("connection refused") }
-
-// other prints, waits 2s as if for I/O, prints again and returns a value.
-func other(ctx context.Context) (string, error) {
-	fmt.Println("开始")
-	if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
-		return "", err
-	}
-	fmt.Println("结束")
-	return "返回值", nil
-}
-
 // The tutorial's §3.3, example 1: awaiting Sleep suspends the coroutine for
 // 2s of loop time.
 func ExampleSleep() {
+	// other prints, waits 2s as if for I/O, prints again and returns a value.
+	other := func(ctx context.Context) (string, error) {
+		fmt.Println("开始")
+		if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
+			return "", err
+		}
+		fmt.Println("结束")
+		return "返回值", nil
+	}
 	asyncio.Run(func(ctx context.Context) (string, error) {
 		v, err := other(ctx)
-		fmt.Println("after", now(ctx))
+		l, _ := asyncio.GetRunningLoop(ctx)
+		fmt.Println("after", l.Time())
 		return v, err
 	}, asyncio.WithVirtualClock())
 	// Output:
@@ -87,6 +69,15 @@ func ExampleSleep() {
 // I/O while the loop may run other tasks, and its return value is the
 // result.
 func Example_awaitCoroutine() {
+	// other prints, waits 2s as if for I/O, prints again and returns a value.
+	other := func(ctx context.Context) (string, error) {
+		fmt.Println("开始")
+		if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
+			return "", err
+		}
+		fmt.Println("结束")
+		return "返回值", nil
+	}
 	asyncio.Run(func(ctx context.Context) (struct{}, error) {
 		fmt.Println("开始执行协程内部代码")
 		response, err := other(ctx)

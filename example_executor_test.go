@@ -10,17 +10,16 @@ import (
 	"github.com/goasyncio/asyncio"
 )
 
-// blocking stands for a plain function that blocks, like time.sleep(2) in
-// the tutorial: it must not run on the loop.
-func blocking() (string, error) {
-	time.Sleep(2 * time.Millisecond)
-	return "something", nil
-}
-
 // The tutorial's §3.5补充, example 2: RunInExecutor with a nil executor runs
 // a blocking function on the loop's default thread pool and returns an
 // asyncio Future for its result, which the task awaits.
 func ExampleRunInExecutor() {
+	// blocking stands for a plain function that blocks, like time.sleep(2)
+	// in the tutorial: it must not run on the loop.
+	blocking := func() (string, error) {
+		time.Sleep(2 * time.Millisecond)
+		return "something", nil
+	}
 	asyncio.Run(func(ctx context.Context) (string, error) {
 		future := asyncio.RunInExecutor(ctx, nil, blocking)
 		result, err := asyncio.Await(ctx, future)
@@ -31,44 +30,36 @@ func ExampleRunInExecutor() {
 	// default thread pool something
 }
 
-// sites starts a local HTTP server standing in for the three web sites of
-// the tutorial, so that the examples need no network.
-func sites() (srv *httptest.Server, urls []string) {
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "welcome to", r.URL.Path)
-	}))
-	for _, site := range []string{"/baidu", "/taobao", "/jd"} {
-		urls = append(urls, srv.URL+site)
-	}
-	return srv, urls
-}
-
-// get is the blocking library call: net/http in place of requests.get.
-func get(ctx context.Context, url string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	return resp, resp.Body.Close()
-}
-
-// scrapeAPI fetches url on the default thread pool, as the tutorial's
-// scrape_api does with run_in_executor.
-func scrapeAPI(ctx context.Context, url string) (*http.Response, error) {
-	fut := asyncio.RunInExecutor(ctx, nil, func() (*http.Response, error) { return get(ctx, url) })
-	return asyncio.Await(ctx, fut)
-}
-
 // The tutorial's §3.5补充, case 1: a library that does not know the loop
 // (requests there, net/http here) used from tasks through RunInExecutor; the
 // three requests run at once on the thread pool.
 func ExampleRunInExecutor_blockingLibrary() {
-	srv, urls := sites()
+	// A local HTTP server stands for the three web sites of the tutorial,
+	// so that the example needs no network.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "welcome to", r.URL.Path)
+	}))
 	defer srv.Close()
+	urls := []string{srv.URL + "/baidu", srv.URL + "/taobao", srv.URL + "/jd"}
+
+	// get is the blocking library call: net/http in place of requests.get.
+	get := func(ctx context.Context, url string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		return resp, resp.Body.Close()
+	}
+	// scrapeAPI fetches url on the default thread pool, as the tutorial's
+	// scrape_api does with run_in_executor.
+	scrapeAPI := func(ctx context.Context, url string) (*http.Response, error) {
+		fut := asyncio.RunInExecutor(ctx, nil, func() (*http.Response, error) { return get(ctx, url) })
+		return asyncio.Await(ctx, fut)
+	}
 	asyncio.Run(func(ctx context.Context) (int, error) {
 		var tasks []asyncio.Waiter
 		for _, url := range urls {
@@ -92,8 +83,26 @@ func ExampleRunInExecutor_blockingLibrary() {
 // The tutorial's §3.5补充, case 2: the same with ToThread, one task per
 // request; the result of each done task is the response.
 func ExampleToThread() {
-	srv, urls := sites()
+	// A local HTTP server stands for the three web sites of the tutorial,
+	// so that the example needs no network.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "welcome to", r.URL.Path)
+	}))
 	defer srv.Close()
+	urls := []string{srv.URL + "/baidu", srv.URL + "/taobao", srv.URL + "/jd"}
+
+	// get is the blocking library call: net/http in place of requests.get.
+	get := func(ctx context.Context, url string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		return resp, resp.Body.Close()
+	}
 	asyncio.Run(func(ctx context.Context) (int, error) {
 		var tasks []asyncio.Waiter
 		for _, url := range urls {
@@ -117,8 +126,26 @@ func ExampleToThread() {
 // The tutorial's §3.5补充, case 2 written the other way: the coroutine
 // function awaits ToThread itself, and main awaits the tasks.
 func ExampleToThread_inCoroutine() {
-	srv, urls := sites()
+	// A local HTTP server stands for the three web sites of the tutorial,
+	// so that the example needs no network.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "welcome to", r.URL.Path)
+	}))
 	defer srv.Close()
+	urls := []string{srv.URL + "/baidu", srv.URL + "/taobao", srv.URL + "/jd"}
+
+	// get is the blocking library call: net/http in place of requests.get.
+	get := func(ctx context.Context, url string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		return resp, resp.Body.Close()
+	}
 	scrape := func(ctx context.Context, url string) (*http.Response, error) {
 		return asyncio.ToThread(ctx, func() (*http.Response, error) { return get(ctx, url) })
 	}

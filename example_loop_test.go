@@ -31,21 +31,20 @@ func ExampleLoop() {
 	// loop stopped at 2s
 }
 
-// printer returns a coroutine function that prints a, waits d, and prints b.
-func printer(a, b int, d time.Duration) func(context.Context) (struct{}, error) {
-	return func(ctx context.Context) (struct{}, error) {
-		fmt.Println(a)
-		err := asyncio.Sleep(ctx, d) // stands for network I/O, such as downloading a picture
-		fmt.Println(b)
-		return struct{}{}, err
-	}
-}
-
 // The tutorial's §1.3: two coroutines put in tasks and run on an explicitly
 // made loop until both complete. While one waits, the other runs, so the
 // output is 1 3 2 4 and the whole takes 2s, not 4s. Python's deprecated
 // @asyncio.coroutine and `yield from` are plain Go functions and Sleep here.
 func ExampleRunUntilComplete() {
+	// printer returns a coroutine function that prints a, waits d, and prints b.
+	printer := func(a, b int, d time.Duration) func(context.Context) (struct{}, error) {
+		return func(ctx context.Context) (struct{}, error) {
+			fmt.Println(a)
+			err := asyncio.Sleep(ctx, d) // stands for network I/O, such as downloading a picture
+			fmt.Println(b)
+			return struct{}{}, err
+		}
+	}
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
 	defer l.Close()
 	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) ([]struct{}, error) {
@@ -68,6 +67,15 @@ func ExampleRunUntilComplete() {
 // The tutorial's §1.4: the same with async/await, tasks made on a new loop
 // and run until asyncio.wait says both are done.
 func ExampleWait() {
+	// printer returns a coroutine function that prints a, waits d, and prints b.
+	printer := func(a, b int, d time.Duration) func(context.Context) (struct{}, error) {
+		return func(ctx context.Context) (struct{}, error) {
+			fmt.Println(a)
+			err := asyncio.Sleep(ctx, d) // stands for network I/O, such as downloading a picture
+			fmt.Println(b)
+			return struct{}{}, err
+		}
+	}
 	l := asyncio.NewLoop(asyncio.WithVirtualClock())
 	defer l.Close()
 	_, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (int, error) {

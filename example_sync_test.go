@@ -14,6 +14,7 @@ import (
 // returns once every item has been processed.
 func ExampleQueue() {
 	asyncio.Run(func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx) // l.Time() reads its virtual clock
 		q := asyncio.NewQueue[int](2)
 		consumer := func(name string) func(context.Context) (int, error) {
 			return func(ctx context.Context) (int, error) {
@@ -23,7 +24,7 @@ func ExampleQueue() {
 						return 0, err // shut down
 					}
 					asyncio.Sleep(ctx, time.Second) // process it
-					fmt.Printf("%s processed %d at %s\n", name, item, now(ctx))
+					fmt.Printf("%s processed %d at %s\n", name, item, l.Time())
 					q.TaskDone()
 				}
 			}
@@ -38,7 +39,7 @@ func ExampleQueue() {
 		q.Join(ctx)
 		q.Shutdown(false)
 		_, _, err := asyncio.GatherReturnErrors[int](ctx, a, b)
-		fmt.Println("all processed at", now(ctx))
+		fmt.Println("all processed at", l.Time())
 		return 0, err
 	}, asyncio.WithVirtualClock())
 	// Output:
@@ -54,6 +55,7 @@ func ExampleQueue() {
 // so they take four rounds of one second.
 func ExampleSemaphore() {
 	asyncio.Run(func(ctx context.Context) ([]string, error) {
+		l, _ := asyncio.GetRunningLoop(ctx) // l.Time() reads its virtual clock
 		limit := asyncio.NewSemaphore(3)
 		var tasks []asyncio.Awaitable[string]
 		for i := range 10 {
@@ -62,7 +64,7 @@ func ExampleSemaphore() {
 					return "", err
 				}
 				defer limit.Release()
-				started := now(ctx)
+				started := l.Time()
 				err := asyncio.Sleep(ctx, time.Second) // the download
 				return fmt.Sprintf("file %d started at %s", i, started), err
 			}))
@@ -71,7 +73,7 @@ func ExampleSemaphore() {
 		for _, r := range results {
 			fmt.Println(r)
 		}
-		fmt.Println("done at", now(ctx))
+		fmt.Println("done at", l.Time())
 		return results, err
 	}, asyncio.WithVirtualClock())
 	// Output:
@@ -92,10 +94,11 @@ func ExampleSemaphore() {
 // Group returns the failure once every child has stopped.
 func ExampleGroup() {
 	asyncio.Run(func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx) // l.Time() reads its virtual clock
 		err := asyncio.Group(ctx, func(ctx context.Context, g *asyncio.TaskGroup) error {
 			g.Go(func(ctx context.Context) error {
 				if err := asyncio.Sleep(ctx, time.Hour); err != nil {
-					fmt.Println("slow download cancelled at", now(ctx))
+					fmt.Println("slow download cancelled at", l.Time())
 					return err
 				}
 				return nil
@@ -118,10 +121,11 @@ func ExampleGroup() {
 // at its pending await, and Timeout reports ErrTimeout.
 func ExampleTimeout() {
 	asyncio.Run(func(ctx context.Context) (int, error) {
+		l, _ := asyncio.GetRunningLoop(ctx) // l.Time() reads its virtual clock
 		err := asyncio.Timeout(ctx, 2*time.Second, func(ctx context.Context) error {
 			return asyncio.Sleep(ctx, time.Hour)
 		})
-		fmt.Println(err, errors.Is(err, context.DeadlineExceeded), "at", now(ctx))
+		fmt.Println(err, errors.Is(err, context.DeadlineExceeded), "at", l.Time())
 		return 0, nil
 	}, asyncio.WithVirtualClock())
 	// Output:

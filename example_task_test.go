@@ -9,22 +9,22 @@ import (
 	"github.com/goasyncio/asyncio"
 )
 
-// job is the coroutine function of the tutorial's §3.4.
-func job(ctx context.Context) (string, error) {
-	fmt.Println(1)
-	if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
-		return "", err
-	}
-	fmt.Println(2)
-	return "返回值", nil
-}
-
 // The tutorial's §3.4, example 1: CreateTask schedules a coroutine on the
 // loop without running it; the tasks run once main awaits, and while one
 // sleeps the other runs, so both finish after 2s, not 4s.
 func ExampleCreateTask() {
+	// job is the coroutine function of the tutorial's §3.4.
+	job := func(ctx context.Context) (string, error) {
+		fmt.Println(1)
+		if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
+			return "", err
+		}
+		fmt.Println(2)
+		return "返回值", nil
+	}
 	asyncio.Run(func(ctx context.Context) (struct{}, error) {
-		start := now(ctx)
+		l, _ := asyncio.GetRunningLoop(ctx) // l.Time() reads its virtual clock
+		start := l.Time()
 		fmt.Println("main开始")
 		task1 := asyncio.CreateTask(ctx, job)
 		task2 := asyncio.CreateTask(ctx, job) // the loop now holds task1 and task2
@@ -39,7 +39,7 @@ func ExampleCreateTask() {
 			return struct{}{}, err
 		}
 		fmt.Println(res1, res2)
-		fmt.Println("from", start, "to", now(ctx))
+		fmt.Println("from", start, "to", l.Time())
 		return struct{}{}, nil
 	}, asyncio.WithVirtualClock())
 	// Output:
@@ -53,40 +53,19 @@ func ExampleCreateTask() {
 	// from 0s to 2s
 }
 
-// The tutorial's §3.4, example 2: Wait splits the tasks into done and
-// pending. The tasks are Task-2 and Task-3 because main is Task-1.
-func ExampleWait_tasks() {
-	asyncio.Run(func(ctx context.Context) (struct{}, error) {
-		fmt.Println("main开始")
-		tasks := []asyncio.Waiter{
-			asyncio.CreateTask(ctx, job),
-			asyncio.CreateTask(ctx, job),
-		}
-		fmt.Println("main结束")
-
-		done, pending, err := asyncio.Wait(ctx, tasks, asyncio.AllCompleted, 0)
-		fmt.Println(done)
-		fmt.Println("--------------------------------------------------")
-		fmt.Println(pending)
-		fmt.Println(now(ctx))
-		return struct{}{}, err
-	}, asyncio.WithVirtualClock())
-	// Output:
-	// main开始
-	// main结束
-	// 1
-	// 1
-	// 2
-	// 2
-	// [<Task finished name='Task-2' coro=<asyncio_test.job> result="返回值"> <Task finished name='Task-3' coro=<asyncio_test.job> result="返回值">]
-	// --------------------------------------------------
-	// []
-	// 2s
-}
-
 // The tutorial's §3.4, example 2 continued: tasks can be named, and the
-// result of a done task is read with Result.
+// result of a done task is read with Result. The coro of a task is the name
+// Go gives its function, here the first literal of ExampleWithName.
 func ExampleWithName() {
+	// job is the coroutine function of the tutorial's §3.4.
+	job := func(ctx context.Context) (string, error) {
+		fmt.Println(1)
+		if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
+			return "", err
+		}
+		fmt.Println(2)
+		return "返回值", nil
+	}
 	asyncio.Run(func(ctx context.Context) (struct{}, error) {
 		tasks := []asyncio.Waiter{
 			asyncio.CreateTask(ctx, job, asyncio.WithName("n1")),
@@ -105,7 +84,7 @@ func ExampleWithName() {
 	// 1
 	// 2
 	// 2
-	// [<Task finished name='n1' coro=<asyncio_test.job> result="返回值"> <Task finished name='n2' coro=<asyncio_test.job> result="返回值">]
+	// [<Task finished name='n1' coro=<asyncio_test.ExampleWithName.func1> result="返回值"> <Task finished name='n2' coro=<asyncio_test.ExampleWithName.func1> result="返回值">]
 	// 返回值
 	// 返回值
 }
@@ -119,6 +98,7 @@ func ExampleCreateTask_noRunningLoop() {
 		fmt.Println(errors.Is(err, asyncio.ErrNoRunningLoop))
 		fmt.Println(err)
 	}()
+	job := func(ctx context.Context) (string, error) { return "返回值", nil }
 	asyncio.CreateTask(context.Background(), job, asyncio.WithName("n1")) // no loop runs yet
 	// Output:
 	// true
@@ -128,6 +108,15 @@ func ExampleCreateTask_noRunningLoop() {
 // The tutorial's §3.4, example 3, the way that works: prepare the coroutine
 // functions outside the loop, and make them tasks once it runs.
 func ExampleWait_prepared() {
+	// job is the coroutine function of the tutorial's §3.4.
+	job := func(ctx context.Context) (string, error) {
+		fmt.Println(1)
+		if err := asyncio.Sleep(ctx, 2*time.Second); err != nil {
+			return "", err
+		}
+		fmt.Println(2)
+		return "返回值", nil
+	}
 	funcs := []func(context.Context) (string, error){job, job}
 	asyncio.Run(func(ctx context.Context) (int, error) {
 		var tasks []asyncio.Waiter
@@ -135,7 +124,8 @@ func ExampleWait_prepared() {
 			tasks = append(tasks, asyncio.CreateTask(ctx, f))
 		}
 		done, _, err := asyncio.Wait(ctx, tasks, asyncio.AllCompleted, 0)
-		fmt.Println(len(done), "done at", now(ctx))
+		l, _ := asyncio.GetRunningLoop(ctx)
+		fmt.Println(len(done), "done at", l.Time())
 		return len(done), err
 	}, asyncio.WithVirtualClock())
 	// Output:

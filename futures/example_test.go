@@ -12,9 +12,6 @@ import (
 	"github.com/goasyncio/asyncio/futures"
 )
 
-// address matches the varying part of a future's String.
-var address = regexp.MustCompile(`0x[0-9a-f]+`)
-
 // The tutorial's §3.5 supplement, example 1: a pool of five workers gets
 // ten jobs. Printed right after Submit, the first five futures are running,
 // since a worker took each at once, and the other five pending in the queue.
@@ -22,6 +19,9 @@ var address = regexp.MustCompile(`0x[0-9a-f]+`)
 // submitted, which makes the states certain; the addresses are masked, as
 // they change from run to run.
 func ExampleThreadPoolExecutor() {
+	// address matches the varying part of a future's String.
+	address := regexp.MustCompile(`0x[0-9a-f]+`)
+
 	pool := futures.NewThreadPool(5)
 	defer pool.Shutdown(true)
 
