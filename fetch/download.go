@@ -94,6 +94,9 @@ func (r *run) download(ctx context.Context, j *job) (res Result) {
 			return res
 		}
 		delay := backoff(j.attempts, err, r.rand)
+		// What the next attempt resumes from: not the part's size if it
+		// cannot be resumed, nor a count from before the attempt dropped it.
+		j.written = j.part.kept()
 		e := j.event(EventRetry, r)
 		e.Delay, e.Err = delay, err
 		r.emit(e)

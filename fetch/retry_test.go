@@ -617,3 +617,68 @@ func TestFetchFollowsTenRedirects(t *testing.T) {
 		}
 	}
 }
+
+// An EventRetry's Written is what the next attempt resumes from, which
+// its EventRequest repeats: the bytes a part keeps that the server's
+// validators let it resume, 0 for a part that starts over, whether the
+// validators are missing or an answer within the attempt made it drop the
+// part (a 206 of another range here, then a failure).
+func TestRetryEventTellsWhatTheNextAttemptResumes(t *testing.T) {
+	body := content(4000, 25)
+	tests := []struct {
+		name   string
+		etag   string
+		second func(w http.ResponseWriter, r *http.Request) // the answer to the second request
+		want   int64
+	}{
+		{"resumable part", `"v1"`, nil, 2000},
+		{"no validators", "", nil, 0},
+		{"part dropped within the attempt", `"v1"`, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("ETag", `"v1"`)
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes 1-%d/%d", len(body)-1, len(body)))
+			w.WriteHeader(http.StatusPartialContent) // not the range asked for: the part goes
+			w.Write(body[1:])
+		}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h hits
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				switch n := h.add(r); {
+				case n == 0:
+					sendHalf(w, body, tt.etag, time.Time{})
+				case n == 1 && tt.second != nil:
+					tt.second(w, r)
+				case n == 2 && tt.second != nil:
+					w.WriteHeader(http.StatusServiceUnavailable)
+				default:
+					serve(w, r, body, tt.etag)
+				}
+			})
+			d := newDownloader(t)
+			d.Retries = 2
+			var retries, requests []int64
+			d.OnEvent = func(e fetch.Event) {
+				switch e.Kind {
+				case fetch.EventRetry:
+					retries = append(retries, e.Written)
+				case fetch.EventRequest:
+					requests = append(requests, e.Written)
+				}
+			}
+			res := runOK(t, d, fetch.Request{URL: srv.URL + "/f.bin"})
+			if res[0].Err != nil {
+				t.Fatal(res[0].Err)
+			}
+			checkFile(t, res[0].Path, body)
+			if len(retries) == 0 || retries[len(retries)-1] != tt.want {
+				t.Errorf("retry events say the part keeps %v bytes, want the last %d", retries, tt.want)
+			}
+			for i, w := range retries {
+				if i+1 < len(requests) && requests[i+1] != w {
+					t.Errorf("retry %d says %d bytes, the request after it %d", i+1, w, requests[i+1])
+				}
+			}
+		})
+	}
+}

@@ -101,3 +101,12 @@ func (f *FIFO) Pop() (int, bool) { return f.q.pop() }
 
 // Cap returns the capacity of the queue's array.
 func (f *FIFO) Cap() int { return cap(f.q.buf) }
+
+// IsShutdown reports whether p has been shut down, for tests that call
+// Shutdown(true) on a goroutine of their own and must know when it has
+// closed the pool.
+func IsShutdown(p *ThreadPoolExecutor) bool {
+	p.pool.mu.Lock()
+	defer p.pool.mu.Unlock()
+	return p.pool.closed
+}
