@@ -322,6 +322,25 @@ func (l *Loop) Close() error {
 	return nil
 }
 
+// destroyPending unwinds the tasks that are still pending at Close, so that
+// their goroutines end and their deferred calls run, and marks them
+// cancelled.
+func (l *Loop) destroyPending() {
+	l.closing = true
+	defer func() { l.closing = false }()
+	for _, t := range l.live.all() {
+		l.report(&Exception{Message: "Task was destroyed but it is pending", Future: t.body.(Waiter)})
+		if t.coro != nil {
+			c := t.coro
+			t.coro = nil
+			c.Stop()
+		}
+		if t.fb.state == statePending {
+			t.body.fail(ErrCancelled)
+		}
+	}
+}
+
 // checkOpen panics if the loop is closed: scheduling on it would silently
 // never run.
 func (l *Loop) checkOpen(op string) {
