@@ -7,6 +7,7 @@ import (
 
 	"github.com/goasyncio/asyncio/futures"
 	"github.com/goasyncio/asyncio/internal/errkind"
+	"github.com/goasyncio/asyncio/internal/panicerr"
 )
 
 // ErrNoRunningLoop is the error that CreateTask, CreateFuture, Await and Sleep
@@ -81,15 +82,12 @@ type PanicError struct {
 // Error returns "asyncio: panic: " and the panic value; the stack is printed
 // by the %+v verb.
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("asyncio: panic: %v", e.Value)
+	return panicerr.Message("asyncio", e.Value)
 }
 
 // Unwrap returns the panic value if it is an error, so that errors.Is and
 // errors.As see through the panic.
-func (e *PanicError) Unwrap() error {
-	err, _ := e.Value.(error)
-	return err
-}
+func (e *PanicError) Unwrap() error { return panicerr.Unwrap(e.Value) }
 
 // As finds a *futures.PanicError in a *PanicError, so that a panic is found
 // under either package's type wherever it crossed between the loop and an
@@ -106,11 +104,7 @@ func (e *PanicError) As(target any) bool {
 // Format prints the error as Error does, and with the %+v verb adds the
 // stack of the panic.
 func (e *PanicError) Format(s fmt.State, verb rune) {
-	msg := e.Error()
-	if verb == 'v' && s.Flag('+') {
-		msg += "\n\n" + string(e.Stack)
-	}
-	fmt.Fprint(s, msg)
+	panicerr.Format(s, verb, e.Error(), e.Stack)
 }
 
 // ErrWouldBlock is returned by the Nowait methods of locks and semaphores

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/goasyncio/asyncio/internal/errkind"
+	"github.com/goasyncio/asyncio/internal/panicerr"
 )
 
 // ErrCancelled is the error of a cancelled future: Result returns it after
@@ -62,22 +63,15 @@ type PanicError struct {
 // Error returns "futures: panic: " and the panic value; the %+v verb adds
 // the stack.
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("futures: panic: %v", e.Value)
+	return panicerr.Message("futures", e.Value)
 }
 
 // Unwrap returns the panic value if it is an error, so that errors.Is and
 // errors.As see through the panic, and nil otherwise.
-func (e *PanicError) Unwrap() error {
-	err, _ := e.Value.(error)
-	return err
-}
+func (e *PanicError) Unwrap() error { return panicerr.Unwrap(e.Value) }
 
 // Format prints the error as Error does, and with the %+v verb adds the
 // stack of the panic.
 func (e *PanicError) Format(s fmt.State, verb rune) {
-	msg := e.Error()
-	if verb == 'v' && s.Flag('+') {
-		msg += "\n\n" + string(e.Stack)
-	}
-	fmt.Fprint(s, msg)
+	panicerr.Format(s, verb, e.Error(), e.Stack)
 }

@@ -3,6 +3,8 @@ package greenlet
 import (
 	"errors"
 	"fmt"
+
+	"github.com/goasyncio/asyncio/internal/panicerr"
 )
 
 // ErrDead is the error that Switch and Throw panic with when the greenlet
@@ -40,22 +42,15 @@ type PanicError struct {
 // Error returns "greenlet: panic: " and the panic value; the stack is
 // printed by the %+v verb.
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("greenlet: panic: %v", e.Value)
+	return panicerr.Message("greenlet", e.Value)
 }
 
 // Unwrap returns the panic value if it is an error, so that errors.Is and
 // errors.As see through the panic.
-func (e *PanicError) Unwrap() error {
-	err, _ := e.Value.(error)
-	return err
-}
+func (e *PanicError) Unwrap() error { return panicerr.Unwrap(e.Value) }
 
 // Format prints the error as Error does, and with the %+v verb adds the
 // stack of the panic.
 func (e *PanicError) Format(s fmt.State, verb rune) {
-	msg := e.Error()
-	if verb == 'v' && s.Flag('+') {
-		msg += "\n\n" + string(e.Stack)
-	}
-	fmt.Fprint(s, msg)
+	panicerr.Format(s, verb, e.Error(), e.Stack)
 }
