@@ -157,6 +157,40 @@ func BenchmarkSleepingTasks(b *testing.B) {
 	}
 }
 
+// BenchmarkAwaitingTasks parks 100 000 tasks on one future and reports the
+// memory they take, as BenchmarkSleepingTasks does: B/task counts heap and
+// goroutine stacks, with nothing per task but the task itself.
+func BenchmarkAwaitingTasks(b *testing.B) {
+	const n = 100_000
+	for b.Loop() {
+		var before, during runtime.MemStats
+		_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+			f := asyncio.CreateFuture[int](ctx)
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			tasks := make([]asyncio.Awaitable[int], n)
+			for i := range tasks {
+				tasks[i] = asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+					return asyncio.Await(ctx, f)
+				})
+			}
+			if err := asyncio.Sleep(ctx, 0); err != nil { // all are parked now
+				return 0, err
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&during)
+			f.SetResult(1)
+			vals, err := asyncio.Gather(ctx, tasks...)
+			return len(vals), err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		used := (during.HeapInuse + during.StackInuse) - (before.HeapInuse + before.StackInuse)
+		b.ReportMetric(float64(used)/n, "B/task")
+	}
+}
+
 // echo returns a task function that answers each value from ping with the
 // next one on pong, until a negative value.
 func echo(ping, pong *asyncio.Queue[int]) func(context.Context) (int, error) {

@@ -3,9 +3,10 @@
 //
 // Usage: node --expose-gc bench.mjs [--warmup N] [--scale F] [--url URL] WORKLOAD
 //
-// Runs one workload (W1 to W7, or W3m) and prints one JSON line with the
+// Runs one workload (W1 to W7, W1c or W3m) and prints one JSON line with the
 // fields of bench/internal/record. The workload runs --warmup times
-// untimed, then once timed; W3m runs once, cold. --expose-gc lets W3m
+// untimed, then once timed; W1c (W1 in a fresh process) and W3m run once,
+// cold. --expose-gc lets W3m
 // collect garbage before it reads the resident set size.
 
 import { readFileSync } from 'node:fs';
@@ -256,6 +257,7 @@ async function timed(warmup, body) {
 
 const WORKLOADS = {
   W1: [100_000, 'async fn + await setImmediate() + Promise.all'],
+  W1c: [100_000, 'async fn + await setImmediate() + Promise.all, cold'],
   W2: [200_000, 'two async fns, two promise-based queues'],
   W3: [100_000, 'async fn + await setTimeout(ms) + Promise.all'],
   W3m: [1_000_000, 'async fns parked in await setTimeout(1h)'],
@@ -269,6 +271,8 @@ async function measure(id, n, opts) {
   switch (id) {
     case 'W3m':
       return park(n);
+    case 'W1c':
+      return timed(0, () => spawn(n));
     case 'W4': {
       const pool = new ExecutorPool(8);
       try {

@@ -3,10 +3,10 @@
 
 Usage: aio.py [--loop asyncio|uvloop] [--warmup N] [--scale F] [--url URL] [--client C] WORKLOAD
 
-Runs one workload (W1, W2, W3, W3m, W4, W6 or W7; W5 is greenlet.py's) on
-the default event loop or on uvloop's, and prints one JSON line (record.py).
-The workload runs --warmup times untimed, then once timed, in one
-asyncio.Runner; W3m runs once, cold. W7 uses aiohttp when it is installed,
+Runs one workload (W1, W1c, W2, W3, W3m, W4, W6 or W7; W5 is greenlet.py's)
+on the default event loop or on uvloop's, and prints one JSON line
+(record.py). The workload runs --warmup times untimed, then once timed, in
+one asyncio.Runner; W1c (W1 in a fresh process) and W3m run once, cold. W7 uses aiohttp when it is installed,
 and urllib through asyncio.to_thread otherwise or with --client urllib.
 """
 
@@ -179,6 +179,8 @@ async def main(args, n):
     w = args.workload
     if w == "W3m":
         return await park(n)
+    if w == "W1c":
+        return await atimed(0, lambda: spawn(n))
     if w == "W4":
         with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
             return await atimed(args.warmup, lambda: executor(n, pool))
@@ -198,6 +200,7 @@ async def main(args, n):
 WORKLOADS = {
     # id: (operations, what the code does)
     "W1": (100_000, "create_task + sleep(0) + gather"),
+    "W1c": (100_000, "create_task + sleep(0) + gather, cold"),
     "W2": (200_000, "two tasks, two asyncio.Queue: put_nowait / get"),
     "W3": (100_000, "create_task + sleep(d) + gather"),
     "W3m": (1_000_000, "tasks parked in sleep(3600)"),

@@ -47,6 +47,8 @@ func nsPerOp(r *record.Record) float64 { return r.NSPerOp }
 
 var metrics = []metric{
 	{"W1", "W1", "W1 spawn", "per task", nanoseconds, "time per operation (lower is better)", nsPerOp},
+	{"W1c", "W1c", "W1c spawn, cold", "per task, first burst of a fresh process", nanoseconds, "time per operation (lower is better)", nsPerOp},
+	{"W1c.rss", "W1c", "W1c spawn, cold, peak RSS", "peak resident set", bytes, "", func(r *record.Record) float64 { return float64(r.RSSPeak) }},
 	{"W2", "W2", "W2 ping-pong", "per round trip", nanoseconds, "time per operation (lower is better)", nsPerOp},
 	{"W3", "W3", "W3 timers, wall", "wall time, ideal 1 s", nanoseconds, "W3 timers: wall time (ideal 1 s)", func(r *record.Record) float64 { return float64(r.WallNS) }},
 	{"W3.rss", "W3", "W3 timers, peak RSS", "peak resident set", bytes, "", func(r *record.Record) float64 { return float64(r.RSSPeak) }},

@@ -14,6 +14,7 @@ import (
 // goasyncioSuite is the workloads as a user of this module writes them.
 var goasyncioSuite = map[string]workload{
 	"W1":  {n: 100_000, impl: "CreateTask + Sleep(0) + Gather", run: loopRun(spawnTasks)},
+	"W1c": {n: 100_000, impl: "CreateTask + Sleep(0) + Gather, cold", cold: true, run: loopRun(spawnTasks)},
 	"W2":  {n: 200_000, impl: "two tasks, two Queues: PutNowait / Get", run: loopRun(queuePingPong)},
 	"W3":  {n: 100_000, impl: "CreateTask + Sleep(d) + Gather", run: loopRun(sleepTasks)},
 	"W3m": {n: 1_000_000, impl: "tasks parked in Sleep(1h)", cold: true, run: loopRun(parkTasks)},

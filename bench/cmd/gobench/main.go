@@ -8,10 +8,11 @@
 //
 //	gobench [-runtime goasyncio|go] [-warmup N] [-scale F] [-url URL] [-cpuprofile FILE] WORKLOAD
 //
-// WORKLOAD is one of W1 (spawn), W2 (ping-pong), W3 (timers), W3m (memory
-// per parked task), W4 (executor), W5 (switch), W6 (future) and W7 (HTTP
-// fan-out, which needs -url). The workload runs -warmup times untimed, then
-// once timed, in the same process; W3m always runs once, cold. The exit
+// WORKLOAD is one of W1 (spawn), W1c (spawn in a fresh process), W2
+// (ping-pong), W3 (timers), W3m (memory per parked task), W4 (executor), W5
+// (switch), W6 (future) and W7 (HTTP fan-out, which needs -url). The
+// workload runs -warmup times untimed, then once timed, in the same process;
+// W1c and W3m always run once, cold. The exit
 // status is 0 when the run's result checked out, 1 when it did not, 2 for a
 // usage error.
 package main

@@ -14,6 +14,7 @@ import (
 // the floor, what the Go runtime allows without an event loop.
 var plainSuite = map[string]workload{
 	"W1":  {n: 100_000, impl: "goroutines: runtime.Gosched() + WaitGroup", run: plainRun(spawnGoroutines)},
+	"W1c": {n: 100_000, impl: "goroutines: runtime.Gosched() + WaitGroup, cold", cold: true, run: plainRun(spawnGoroutines)},
 	"W2":  {n: 200_000, impl: "two goroutines, two channels (cap 1)", run: plainRun(channelPingPong)},
 	"W3":  {n: 100_000, impl: "goroutines: time.Sleep(d) + WaitGroup", run: plainRun(sleepGoroutines)},
 	"W3m": {n: 1_000_000, impl: "goroutines parked in time.Sleep(1h)", cold: true, run: plainRun(parkGoroutines)},

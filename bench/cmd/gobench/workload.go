@@ -19,7 +19,8 @@ type workload struct {
 	// impl says in a few words how the runtime does the work.
 	impl string
 	// cold marks a workload that runs once, without warm-up: W3m, whose
-	// memory figure a warm-up would distort.
+	// memory figure a warm-up would distort, and W1c, which measures the
+	// first burst of tasks in a fresh process.
 	cold bool
 	// run runs the workload p.warmup times, then once timed, and returns
 	// the outcome and wall time of the timed run. An error means the run
