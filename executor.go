@@ -68,9 +68,14 @@ func chain[T any](f *Future[T], cf *futures.Future[T]) {
 	f.fb.kind = awaitExecutor
 	l.addExternal()
 	f.fb.addWaker(&cancelSource[T]{cf: cf})
-	stopWatch := l.watchQueued(cf)
+	var stopWatch func()
+	if l.debug && !l.virtual {
+		stopWatch = l.watchQueued(cf)
+	}
 	cf.AddDoneCallback(func(cf *futures.Future[T]) {
-		stopWatch()
+		if stopWatch != nil {
+			stopWatch()
+		}
 		// On the goroutine that completed cf. If the loop is closed by
 		// then, nobody can look at f any more.
 		l.CallSoonThreadsafe(func() {
@@ -90,9 +95,6 @@ var queuedReport = time.Second
 // that stops the watch. Under a virtual clock nothing is watched, since a
 // goroutine's timer would make runs differ.
 func (l *Loop) watchQueued(w interface{ State() futures.State }) (stop func()) {
-	if !l.debug || l.virtual {
-		return func() {}
-	}
 	tm := time.AfterFunc(queuedReport, func() {
 		if w.State() == futures.Pending {
 			l.CallSoonThreadsafe(l.reportQueued) // fails only once the loop is closed

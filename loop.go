@@ -64,9 +64,14 @@ type Loop struct {
 	pruneAt     int
 	handler     func(*Exception)
 	sysTimer    *time.Timer
-	executor    futures.Executor // the default executor, made on first use
-	ownExecutor bool             // the loop made it and shuts it down
-	parent      context.Context  // WithContext's: cancels main tasks, gives them values
+	executor    futures.Executor        // the default executor, made on first use
+	ownExecutor bool                    // the loop made it and shuts it down
+	parent      context.Context         // WithContext's: cancels main tasks, gives them values
+	watched     waitq.List[ctxWatch]    // suspensions bounded by a ctx (ctxwait.go)
+	mainWatch   *task                   // the main task, while WithContext's ctx may cancel it
+	deadlines   map[int64]time.Duration // loop times of ctx deadlines, under a virtual clock
+	// When reportQueued last reported, in debug mode (executor.go).
+	queuedReported time.Time
 
 	// Fixed at creation.
 	id      uint64 // see Loops
@@ -87,12 +92,6 @@ type Loop struct {
 	// their futures pending for good.
 	onDrop map[*Handle]func()
 	wake   chan struct{} // one token: "the inbox has something"
-
-	watched   waitq.List[ctxWatch]    // suspensions bounded by a ctx (ctxwait.go)
-	mainWatch *task                   // the main task, while WithContext's ctx may cancel it
-	deadlines map[int64]time.Duration // loop times of ctx deadlines, under a virtual clock
-	// When reportQueued last reported, in debug mode (executor.go).
-	queuedReported time.Time
 }
 
 // An Option configures a loop made by NewLoop or Run.
