@@ -48,7 +48,7 @@ func awaitOn[T any](t *task, ctx context.Context, aw Awaitable[T], fb *futureBas
 			defer stop() // also when the task is unwound while it waits
 		}
 		if err == nil {
-			err = t.await(fb)
+			err = t.await(aw, fb)
 		}
 		if err != nil {
 			var zero T

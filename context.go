@@ -63,6 +63,9 @@ type taskExtra struct {
 	created     string // where the task was made, in debug mode
 	suspendedAt string // where it last suspended, in debug mode
 	cause       error  // why the task was last interrupted (CancelWithCause)
+	// Loop-confined, for waits given a ctx of their own (ctxwait.go):
+	waits  uint64 // such waits so far
+	ctxErr error  // why a watched ctx ended the suspension
 }
 
 // ctxExtra returns the task's taskExtra, making it on first use.

@@ -55,10 +55,11 @@ func (t *task) watchOtherCtx(ctx context.Context) (stop func(), err error) {
 			return nil, context.DeadlineExceeded // passed on the loop's clock
 		}
 	}
-	t.waits++
-	seq := t.waits
+	x := t.ctxExtra()
+	x.waits++
+	seq := x.waits
 	end := func(err error) {
-		if t.waits == seq {
+		if x.waits == seq {
 			t.endWait(err)
 		}
 	}
@@ -71,7 +72,7 @@ func (t *task) watchOtherCtx(ctx context.Context) (stop func(), err error) {
 		th = l.CallAt(at, func() { end(context.DeadlineExceeded) })
 	}
 	return func() {
-		t.waits++ // a callback that comes late finds another wait, or none
+		x.waits++ // a callback that comes late finds another wait, or none
 		l.watched.Remove(node)
 		stopCtx()
 		if th != nil {
@@ -82,7 +83,7 @@ func (t *task) watchOtherCtx(ctx context.Context) (stop func(), err error) {
 
 // waitCtx is wait bounded by ctx too: it also returns ctx's error when ctx
 // is done first.
-func (t *task) waitCtx(ctx context.Context, fb *futureBase) error {
+func (t *task) waitCtx(ctx context.Context, fb *futureBase, kind awaitKind) error {
 	stop, err := t.watchCtx(ctx)
 	if stop != nil {
 		defer stop() // also when the task is unwound while it waits
@@ -90,7 +91,7 @@ func (t *task) waitCtx(ctx context.Context, fb *futureBase) error {
 	if err != nil {
 		return err
 	}
-	return t.wait(fb)
+	return t.wait(fb, kind)
 }
 
 // watchErr is ctx's Err, but for the ctx of a Timeout or TaskGroup made
@@ -160,22 +161,23 @@ func (l *Loop) endDoneWatches() {
 func (t *task) endWait(err error) {
 	l := t.loop()
 	switch {
-	case t.waitingOn != nil && t.waitingOn.removeWaker(t):
+	case t.waitingOn != nil && t.waitingOn.futBase().removeWaker(t):
 	case t.sleep.index >= 0:
 		l.timers.remove(t.sleep.index)
 	default:
 		return // woken already: the wait ends as it would have
 	}
-	t.ctxErr = err
+	t.ctxExtra().ctxErr = err
 	l.ready.push(t)
 }
 
 // takeCtxErr consumes the error a watched ctx ended the suspension with.
 func (t *task) takeCtxErr() error {
-	if t.ctxErr == nil {
+	x := t.extra.Load()
+	if x == nil || x.ctxErr == nil {
 		return nil
 	}
-	err := t.ctxErr
-	t.ctxErr = nil
+	err := x.ctxErr
+	x.ctxErr = nil
 	return err
 }

@@ -34,8 +34,10 @@ func (l *Loop) reportStuck() {
 func (l *Loop) queuedTasks() int {
 	n := 0
 	for t := l.live.first; t != nil; t = t.next {
-		if w := t.waitingOn; w != nil && w.kind == awaitExecutor && w.state == statePending && queuedWork(w) {
-			n++
+		if w := t.waitingOn; w != nil && !w.Done() {
+			if q := executorWork(w.futBase()); q != nil && q.queued() {
+				n++
+			}
 		}
 	}
 	return n

@@ -191,11 +191,16 @@ func (t *task) recordWait(r *taskRecord) {
 		r.wait, r.sleepUntil = waitSleep, t.sleep.when
 	case w == nil:
 		r.wait = waitNothing
-	case w.task != nil:
-		r.wait, r.awaitedID, r.awaitedName = waitTask, w.task.id, w.task.name
 	default:
-		r.wait, r.kind = waitFuture, w.kind
-		r.queued = w.kind == awaitExecutor && queuedWork(w)
+		if at, ok := w.(interface{ task() *task }); ok {
+			a := at.task()
+			r.wait, r.awaitedID, r.awaitedName = waitTask, a.id, a.name
+			return
+		}
+		r.wait, r.kind = waitFuture, t.waitKind
+		if q := executorWork(w.futBase()); q != nil {
+			r.kind, r.queued = awaitExecutor, q.queued()
+		}
 	}
 }
 
@@ -203,27 +208,26 @@ func (t *task) recordWait(r *taskRecord) {
 // which knows whether the work has started (executor.go).
 type queuer interface{ queued() bool }
 
-// queuedWork reports whether fb is executor work still in its executor's
-// queue: its workers are all busy.
-func queuedWork(fb *futureBase) bool {
+// executorWork returns the queuer of fb if fb is executor work, or nil.
+func executorWork(fb *futureBase) queuer {
 	if q, ok := fb.waiter.(queuer); ok {
-		return q.queued()
+		return q
 	}
 	if fb.more != nil {
 		for _, w := range *fb.more {
 			if q, ok := w.(queuer); ok {
-				return q.queued()
+				return q
 			}
 		}
 	}
-	return false
+	return nil
 }
 
 func (t *task) state() taskState {
 	switch {
 	case t.loop().current == t:
 		return taskRunning
-	case t.sleep.index >= 0, t.waitingOn != nil && t.waitingOn.state == statePending:
+	case t.sleep.index >= 0, t.waitingOn != nil && !t.waitingOn.Done():
 		return taskSuspended
 	case t.coro == nil && !t.inline:
 		return taskNew

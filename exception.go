@@ -67,8 +67,8 @@ func (l *Loop) report(e *Exception) {
 // retrieved". It holds the future weakly: an error that nobody can retrieve
 // any more is reported when the future is garbage collected, and the loop
 // does not keep failed futures alive; those still alive are reported at
-// Close. A failed future's waiter slot, unused once it is done, points to
-// its failure, so that Result can mark it.
+// Close. A future that fails gets its failure before it completes, so
+// that whoever looks at the error, from then on, marks it retrieved there.
 type failure struct {
 	l         *Loop
 	retrieved bool
@@ -79,15 +79,13 @@ type failure struct {
 	get       func() Waiter // the future, or nil once it is collected
 }
 
-func (*failure) wake(*futureBase) {} // never called: the future is done
-
 // trackFailure starts tracking p, a future or task whose base fb has just
-// completed with an error.
+// completed with an error, and has its failure.
 func trackFailure[T any](p *T, w Waiter, fb *futureBase) {
 	l := fb.l
-	rec := &failure{l: l, retrieved: fb.retrieved, err: fb.err, desc: fmt.Sprint(w),
-		msg: "Future exception was never retrieved"}
-	if fb.task != nil {
+	rec := fb.fail
+	rec.err, rec.desc, rec.msg = fb.err, fmt.Sprint(w), "Future exception was never retrieved"
+	if _, ok := w.(TaskHandle); ok {
 		rec.msg = "Task exception was never retrieved"
 	}
 	wp := weak.Make(p)
@@ -97,7 +95,6 @@ func trackFailure[T any](p *T, w Waiter, fb *futureBase) {
 		}
 		return nil
 	}
-	fb.waiter = rec
 	runtime.AddCleanup(p, func(rec *failure) { rec.l.CallSoonThreadsafe(rec.collected) }, rec)
 	l.unretrieved = append(l.unretrieved, rec)
 	if len(l.unretrieved) >= l.pruneAt {
@@ -107,9 +104,8 @@ func trackFailure[T any](p *T, w Waiter, fb *futureBase) {
 
 // markRetrieved records that the error of fb was looked at.
 func (fb *futureBase) markRetrieved() {
-	fb.retrieved = true
-	if rec, ok := fb.waiter.(*failure); ok {
-		rec.retrieved = true
+	if fb.fail != nil {
+		fb.fail.retrieved = true
 	}
 }
 
@@ -143,6 +139,7 @@ type tombstone struct {
 }
 
 func (*tombstone) Done() bool             { return true }
+func (*tombstone) cancelWith(error) bool  { return false }
 func (s *tombstone) String() string       { return s.desc }
 func (s *tombstone) futBase() *futureBase { s.fb.state = stateFinished; return &s.fb }
 

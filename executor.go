@@ -65,7 +65,6 @@ func WrapFuture[T any](ctx context.Context, cf *futures.Future[T]) *Future[T] {
 // chain makes f follow cf, and cf follow f's cancellation.
 func chain[T any](f *Future[T], cf *futures.Future[T]) {
 	l := f.fb.l
-	f.fb.kind = awaitExecutor
 	l.addExternal()
 	f.fb.addWaker(&cancelSource[T]{cf: cf})
 	var stopWatch func()

@@ -18,6 +18,9 @@ type Waiter interface {
 	// Done reports whether the future or task has completed.
 	Done() bool
 	futBase() *futureBase
+	// cancelWith cancels a future, or asks a task to stop, with a cause
+	// (nil for none), as a task that awaits it and is interrupted does.
+	cancelWith(cause error) bool
 }
 
 // An Awaitable is a future or task with results of type T, which Await,
@@ -41,18 +44,16 @@ var stateNames = [...]string{"pending", "cancelled", "finished"}
 // A futureBase is the part of a Future or Task that does not depend on the
 // result type: its state, its error, and who waits for it.
 type futureBase struct {
-	_         noCopy
-	l         *Loop
-	state     futState
-	retrieved bool      // the error was seen by Result, Await or Gather
-	kind      awaitKind // what the future stands for, for task dumps
-	err       error
+	_     noCopy
+	l     *Loop
+	state futState
+	err   error
 	// waiter and more are notified when the future completes, in the order
 	// they were added; a lone waiter (the common case) needs no slice, and
 	// more is a pointer to keep futures small.
 	waiter waker
 	more   *[]waker
-	task   *task // the task this is the future of; nil for a Future
+	fail   *failure // set once the future fails: whether its error was seen
 }
 
 // A waker is notified, on the loop's goroutine, when a future it waits for
@@ -126,14 +127,12 @@ func (fb *futureBase) signal() {
 	}
 }
 
-// cancelAwaited cancels what a task awaits: a task is asked to cancel, a
-// future is cancelled at once.
-func (fb *futureBase) cancelAwaited(cause error) bool {
-	if fb.task != nil {
-		return fb.task.cancel(cause)
-	}
-	return fb.cancel(cause)
-}
+// A futureBase of the package's own, with no result (the one a group,
+// Gather or Wait wakes its task with), is a Waiter itself, so that a task
+// can await it as it awaits a Future.
+func (fb *futureBase) Done() bool                  { return fb.state != statePending }
+func (fb *futureBase) futBase() *futureBase        { return fb }
+func (fb *futureBase) cancelWith(cause error) bool { return fb.cancel(cause) }
 
 // outcome is the error Result reports for a done future.
 func (fb *futureBase) outcome() error {
@@ -195,6 +194,7 @@ func (f *Future[T]) SetException(err error) {
 	}
 	f.mustBePending("SetException")
 	f.fb.err = err
+	f.fb.fail = &failure{l: f.fb.l} // before the waiters look at it
 	f.fb.complete(stateFinished)
 	trackFailure(f, f, &f.fb)
 }
@@ -223,6 +223,8 @@ func (f *Future[T]) Done() bool { return f.fb.state != statePending }
 // their Await returns ErrCancelled. It reports whether the future was
 // pending; on a done future it does nothing.
 func (f *Future[T]) Cancel() bool { return f.fb.cancel(nil) }
+
+func (f *Future[T]) cancelWith(cause error) bool { return f.fb.cancel(cause) }
 
 // CancelWithCause is Cancel with a reason, the counterpart of asyncio's
 // Future.cancel(msg): the error that Result and Await then return matches

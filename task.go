@@ -45,6 +45,7 @@ type task struct {
 	inline     bool       // the main task of RunUntilComplete: runs on the loop's goroutine
 	mustCancel bool       // deliver ErrCancelled when the task next resumes
 	cancelling bool       // interrupt is cancelling what the task awaits
+	waitKind   awaitKind  // what waitingOn stands for, if the waiter said (debug.go)
 	ctxFlags   atomic.Uint32
 	interrupts uint64 // interruptions so far; see wait
 	requests   int    // interruptions not taken back: Cancelling
@@ -54,13 +55,11 @@ type task struct {
 	name       string
 	pc         uintptr         // entry of the task's function, for String
 	parent     context.Context // where Value looks for keys other than the task's
-	waitingOn  *futureBase     // what the suspended task awaits
+	waitingOn  Waiter          // what the suspended task awaits
 	sleep      timer           // armed while the task sleeps
 	prev, next *task           // the loop's list of live tasks
 	extra      atomic.Pointer[taskExtra]
 	g          atomic.Uintptr // the goroutine the task's code runs on (goid.Current)
-	waits      uint64         // suspensions watched by a ctx (ctxwait.go)
-	ctxErr     error          // why a watched ctx ended the suspension
 }
 
 // taskBody is implemented by *Task[T]: it runs the function and records the
@@ -164,7 +163,6 @@ func CreateTask[T any](ctx context.Context, fn func(ctx context.Context) (T, err
 func (l *Loop) initTask(t *task, body taskBody, parent context.Context, pc uintptr, opts []TaskOption) {
 	l.taskSeq++
 	t.fb.l = l
-	t.fb.task = t
 	t.body = body
 	t.id = l.taskSeq
 	t.born = l.Time()
@@ -202,6 +200,10 @@ func (tk *Task[T]) Done() bool { return tk.t.fb.state != statePending }
 // too, as in asyncio (Shield prevents it). A task that has not started never
 // runs. The task decides how to end: returning the error makes it cancelled.
 func (tk *Task[T]) Cancel() bool { return tk.t.cancel(nil) }
+
+func (tk *Task[T]) cancelWith(cause error) bool { return tk.t.cancel(cause) }
+
+func (tk *Task[T]) task() *task { return &tk.t }
 
 // CancelWithCause is Cancel with a reason, the counterpart of asyncio's
 // Task.cancel(msg): the error that the task's interrupted wait returns
@@ -324,22 +326,23 @@ func (t *task) suspend() {
 	t.coro.Suspend()
 }
 
-// await suspends the task until fb, which must be pending, completes. It
-// returns ErrCancelled if the task was cancelled after fb completed but
-// before the task resumed; otherwise fb is done when it returns.
-func (t *task) await(fb *futureBase) error {
+// await suspends the task until w, whose base fb must be pending,
+// completes. It returns ErrCancelled if the task was cancelled after w
+// completed but before the task resumed; otherwise w is done when it
+// returns.
+func (t *task) await(w Waiter, fb *futureBase) error {
 	if fb == &t.fb {
 		panic(fmt.Sprintf("asyncio: task %s awaits itself, which would never end", t.Name()))
 	}
 	fb.addWaker(t)
-	t.waitingOn = fb
+	t.waitingOn = w
 	// A task that cancelled itself cancels what it goes on to await, as
 	// asyncio does; the cancellation then wakes it.
-	if t.mustCancel && fb.cancelAwaited(t.cause()) {
+	if t.mustCancel && w.cancelWith(t.cause()) {
 		t.mustCancel = false
 	}
 	t.suspend()
-	t.waitingOn = nil
+	t.waitingOn, t.waitKind = nil, awaitFuture
 	if err := t.takeCtxErr(); err != nil {
 		return err
 	}
@@ -400,9 +403,10 @@ func (t *task) cancelErr() error { return cancellation(t.cause()) }
 // interruption is what completed fb. Every wait for a future of the
 // package's own (a group's, Gather's, Wait's) goes through it, so that no
 // kind of interruption is lost there.
-func (t *task) wait(fb *futureBase) error {
+func (t *task) wait(fb *futureBase, kind awaitKind) error {
 	before := t.interrupts
-	if err := t.await(fb); err != nil {
+	t.waitKind = kind
+	if err := t.await(fb, fb); err != nil {
 		return err // ErrCancelled, or the error of a ctx that ended the wait
 	}
 	if t.interrupts != before {
@@ -441,7 +445,7 @@ func (t *task) interrupt(cause error) {
 		// awaits came back to it. Asking again would never end (asyncio
 		// recurses until its stack overflows), so detach the task from what
 		// it awaits and wake it; the cycle then unwinds from here.
-		t.waitingOn.removeWaker(t)
+		t.waitingOn.futBase().removeWaker(t)
 		l.ready.push(t)
 		t.mustCancel = true
 	case t.waitingOn != nil && t.cancelAwaitedOnce():
@@ -462,7 +466,7 @@ func (t *task) interrupt(cause error) {
 func (t *task) cancelAwaitedOnce() bool {
 	t.cancelling = true
 	defer func() { t.cancelling = false }()
-	return t.waitingOn.cancelAwaited(t.cause())
+	return t.waitingOn.cancelWith(t.cause())
 }
 
 // runBody runs the task's function and records how it ended.
@@ -510,6 +514,7 @@ func (tk *Task[T]) finish(v T, err error) {
 		t.fb.err = err
 	default:
 		t.fb.err = err
+		t.fb.fail = &failure{l: t.loop()} // before the waiters look at it
 	}
 	t.cancelContext() // like an http.Request's context when its handler returns
 	t.loop().live.remove(t)

@@ -188,8 +188,8 @@ func (g *TaskGroup) abort() {
 func (g *TaskGroup) waitChildren() {
 	watch := g.ctx.Context
 	for g.children.Len() > 0 {
-		g.waiter = &futureBase{l: g.parent.loop(), kind: awaitGroup}
-		err := g.parent.waitCtx(watch, g.waiter)
+		g.waiter = &futureBase{l: g.parent.loop()}
+		err := g.parent.waitCtx(watch, g.waiter, awaitGroup)
 		if err != nil && !errors.Is(err, ErrCancelled) {
 			g.errs = append(g.errs, err)
 			watch = g.parent // seen once

@@ -52,7 +52,7 @@ func Wait(ctx context.Context, ws []Waiter, when ReturnWhen, timeout time.Durati
 	if when < FirstCompleted || when > AllCompleted {
 		panic(fmt.Sprintf("asyncio: Wait with an unknown ReturnWhen %d; use FirstCompleted, FirstException or AllCompleted", int(when)))
 	}
-	w := &waitState{when: when, outer: futureBase{l: t.loop(), kind: awaitWait}}
+	w := &waitState{when: when, outer: futureBase{l: t.loop()}}
 	ws = distinct(t, ws, "Wait")
 	for _, x := range ws {
 		fb := x.futBase()
@@ -142,7 +142,7 @@ func (w *waitState) wait(t *task, ws []Waiter, timeout time.Duration) error {
 	if timeout > 0 {
 		th = t.loop().CallLater(timeout, w.outer.signal)
 	}
-	err := t.wait(&w.outer)
+	err := t.wait(&w.outer, awaitWait)
 	if th != nil {
 		th.Cancel()
 	}
@@ -227,7 +227,7 @@ func (g *gatherState) wake(fb *futureBase) {
 // gather waits for aws as Gather and GatherReturnErrors do. With stopOnErr
 // it returns the first error to happen.
 func gather[T any](t *task, ctx context.Context, aws []Awaitable[T], stopOnErr bool) error {
-	g := &gatherState{outer: futureBase{l: t.loop(), kind: awaitGather}, stopOnErr: stopOnErr}
+	g := &gatherState{outer: futureBase{l: t.loop()}, stopOnErr: stopOnErr}
 	for _, aw := range aws {
 		fb := baseOf(t, aw, "Gather")
 		if fb.state == statePending {
@@ -243,7 +243,7 @@ func gather[T any](t *task, ctx context.Context, aws []Awaitable[T], stopOnErr b
 	if g.firstErr != nil || g.pending == 0 {
 		return g.firstErr
 	}
-	if err := t.waitCtx(ctx, &g.outer); err != nil {
+	if err := t.waitCtx(ctx, &g.outer, awaitGather); err != nil {
 		if !errors.Is(err, ErrCancelled) {
 			// A ctx's end: the awaitables go on, as after Await's.
 			for _, aw := range aws {
@@ -264,15 +264,16 @@ func gather[T any](t *task, ctx context.Context, aws []Awaitable[T], stopOnErr b
 func cancelAll[T any](g *gatherState, t *task, aws []Awaitable[T]) {
 	for _, aw := range aws {
 		if fb := aw.futBase(); fb.state == statePending {
-			fb.cancelAwaited(t.cause())
+			aw.cancelWith(t.cause())
 		}
 	}
 	if g.pending == 0 {
 		return
 	}
-	g.outer = futureBase{l: t.loop(), kind: awaitGather}
+	g.outer = futureBase{l: t.loop()}
 	g.stopOnErr = false
-	_ = t.await(&g.outer) // woken early means interrupted again: stop waiting
+	t.waitKind = awaitGather
+	_ = t.await(&g.outer, &g.outer) // woken early means interrupted again: stop waiting
 }
 
 // WaitFor awaits aw for at most d, and returns its result. If d passes
@@ -294,7 +295,7 @@ func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, e
 		// The timer and aw's completion race only in name: both run on
 		// the loop, and a done aw is left alone.
 		if fb.state == statePending {
-			timedOut = fb.cancelAwaited(nil)
+			timedOut = aw.cancelWith(nil)
 		}
 	}
 	var th *TimerHandle
@@ -312,7 +313,7 @@ func WaitFor[T any](ctx context.Context, aw Awaitable[T], d time.Duration) (T, e
 			defer stop() // also when the task is unwound while it waits
 		}
 		if err == nil {
-			err = t.await(fb)
+			err = t.await(aw, fb)
 		}
 	}
 	if th != nil {
@@ -393,7 +394,7 @@ func AsCompletedTimeout[T any](ctx context.Context, d time.Duration, aws ...Awai
 // asCompleted yields aws as they complete, then, if it stops before they
 // all have, the reason once.
 func asCompleted[T any](t *task, ctx context.Context, d time.Duration, aws []Awaitable[T], yield func(Awaitable[T], error) bool) {
-	c := &completions{outer: futureBase{l: t.loop(), kind: awaitAsCompleted}}
+	c := &completions{outer: futureBase{l: t.loop()}}
 	byBase := make(map[*futureBase]Awaitable[T], len(aws))
 	for _, aw := range aws {
 		fb := baseOf(t, aw, "AsCompleted")
@@ -430,8 +431,8 @@ func asCompleted[T any](t *task, ctx context.Context, d time.Duration, aws []Awa
 	}
 	for c.done.len() > 0 || c.pending > 0 {
 		if c.done.len() == 0 {
-			c.outer = futureBase{l: t.loop(), kind: awaitAsCompleted}
-			if err := t.waitCtx(ctx, &c.outer); err != nil {
+			c.outer = futureBase{l: t.loop()}
+			if err := t.waitCtx(ctx, &c.outer, awaitAsCompleted); err != nil {
 				yield(nil, err)
 				return
 			}

@@ -51,7 +51,6 @@ func (w *waitList) check(ctx context.Context, op string) *task {
 func (w *waitList) wait(ctx context.Context, kind awaitKind) (wakeReason, error) {
 	n := w.takeNode(ctx)
 	f := n.Value
-	f.fb.kind = kind
 	w.list.PushBackNode(n)
 	returned := false
 	// Deferred, so that a task unwound while it waits (a deadlocked or
@@ -62,7 +61,10 @@ func (w *waitList) wait(ctx context.Context, kind awaitKind) (wakeReason, error)
 			w.spare = n // no one else holds it now: the next waiter reuses it
 		}
 	}()
-	r, err := awaitOn(taskOf(ctx), ctx, f, &f.fb) // check made the checks
+	t := taskOf(ctx)
+	t.waitKind = kind
+	r, err := awaitOn(t, ctx, f, &f.fb) // check made the checks
+	t.waitKind = awaitFuture
 	if err != nil && f.Done() && !f.Cancelled() {
 		r = f.value // woken, then cancelled before it resumed
 	}
@@ -83,7 +85,7 @@ func (w *waitList) takeNode(ctx context.Context) *waitq.Node[*Future[wakeReason]
 	w.spare = nil
 	f := n.Value
 	f.value = wakeNone
-	f.fb.state, f.fb.err, f.fb.retrieved = statePending, nil, false
+	f.fb.state, f.fb.err, f.fb.fail = statePending, nil, nil
 	return n
 }
 
