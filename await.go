@@ -94,8 +94,8 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // task running now; op names the caller in the panic.
 func runningTask(ctx context.Context, op string) *task {
 	t := taskOf(ctx)
-	if t == nil || !t.loop().running.Load() {
-		if t != nil && t.loop().closing {
+	if t == nil || !t.loop().IsRunning() {
+		if t != nil && t.loop().lifecycle() == loopClosing {
 			panic(coro.Stopped) // Close is unwinding the task: keep unwinding
 		}
 		panic(noLoop(op))

@@ -461,7 +461,7 @@ func (l *Loop) Snapshot(ctx context.Context) (LoopInfo, error) {
 // may look at a loop with a great many tasks should limit them.
 func (l *Loop) SnapshotN(ctx context.Context, n int) (LoopInfo, error) {
 	info := LoopInfo{ID: l.id, Virtual: l.virtual, Time: l.Time()}
-	if !l.running.Load() {
+	if !l.IsRunning() {
 		return info, nil
 	}
 	f := joinSnapshot(l, n)

@@ -168,7 +168,7 @@ type Future[T any] struct {
 // not belong to a task of a running loop.
 func CreateFuture[T any](ctx context.Context) *Future[T] {
 	t := taskOf(ctx)
-	if t == nil || !t.loop().running.Load() {
+	if t == nil || !t.loop().IsRunning() {
 		panic(noLoop("CreateFuture"))
 	}
 	return &Future[T]{fb: futureBase{l: t.loop()}}

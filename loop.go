@@ -17,6 +17,26 @@ import (
 	"github.com/goasyncio/asyncio/internal/waitq"
 )
 
+// The life of a loop, in its state field:
+//
+//	idle ──begin──▶ running ──end──▶ idle ──Close──▶ closing ──▶ closed
+//
+// A loop runs (RunUntilComplete, RunForever, Run) from idle and goes back
+// to idle; it may run again. Close, from idle, drops the inbox, unwinds the
+// pending tasks (closing: they may still schedule on the loop as they go)
+// and leaves the loop closed for good. Stop is not a state: it asks a
+// running loop to end after the current iteration.
+type loopState int32
+
+const (
+	loopIdle loopState = iota
+	loopRunning
+	loopClosing
+	loopClosed
+)
+
+func (l *Loop) lifecycle() loopState { return loopState(l.state.Load()) }
+
 // One iteration of the loop:
 //
 //  1. If nothing is ready and the loop is not stopping, wait: until the
@@ -53,8 +73,7 @@ type Loop struct {
 	timerSeq uint64
 	current  *task     // the task whose code is running, if any
 	mainStep time.Time // in debug mode, when the inline main task last resumed
-	stopping bool
-	closing  bool // Close is unwinding the pending tasks
+	stopping bool      // Stop was called: end after this iteration
 	live     taskList
 	taskSeq  uint64
 	external int // executor calls in flight; they hold virtual time still
@@ -79,9 +98,8 @@ type Loop struct {
 	debug   bool
 	start   time.Time
 
-	running atomic.Bool
-	closed  atomic.Bool
-	vnow    atomic.Int64 // virtual time, in nanoseconds
+	state atomic.Int32 // a loopState; read by other goroutines
+	vnow  atomic.Int64 // virtual time, in nanoseconds
 
 	// The inbox of CallSoonThreadsafe.
 	mu     sync.Mutex
@@ -171,11 +189,11 @@ func (l *Loop) Time() time.Duration {
 
 // IsRunning reports whether the loop is running. It may be called from any
 // goroutine.
-func (l *Loop) IsRunning() bool { return l.running.Load() }
+func (l *Loop) IsRunning() bool { return l.lifecycle() == loopRunning }
 
 // IsClosed reports whether Close was called. It may be called from any
 // goroutine.
-func (l *Loop) IsClosed() bool { return l.closed.Load() }
+func (l *Loop) IsClosed() bool { return l.lifecycle() >= loopClosing }
 
 // CallSoon schedules fn to run in a later iteration of the loop, after the
 // callbacks already scheduled: callbacks run in the order they were
@@ -234,7 +252,7 @@ func (l *Loop) CallSoonThreadsafe(fn func()) error {
 // Close drops h before it runs, Close calls onDrop.
 func (l *Loop) enqueue(h *Handle, onDrop func()) error {
 	l.mu.Lock()
-	if l.closed.Load() {
+	if l.lifecycle() >= loopClosing {
 		l.mu.Unlock()
 		return ErrLoopClosed
 	}
@@ -286,15 +304,14 @@ func (l *Loop) RunForever() error {
 // waiting for its work (see ShutdownDefaultExecutor). Close returns
 // ErrLoopRunning on a running loop; on a closed loop it does nothing.
 func (l *Loop) Close() error {
-	if l.running.Load() {
-		return ErrLoopRunning
-	}
-	l.mu.Lock()
-	if l.closed.Load() {
+	l.mu.Lock() // so that no CallSoonThreadsafe adds to the inbox dropped here
+	if !l.state.CompareAndSwap(int32(loopIdle), int32(loopClosing)) {
 		l.mu.Unlock()
-		return nil
+		if l.lifecycle() == loopRunning {
+			return ErrLoopRunning
+		}
+		return nil // closed already, or closing
 	}
-	l.closed.Store(true)
 	l.inbox = nil
 	dropped := l.onDrop
 	l.onDrop = nil
@@ -305,6 +322,7 @@ func (l *Loop) Close() error {
 	unregister(l.id)
 
 	l.destroyPending()
+	l.state.Store(int32(loopClosed))
 	l.reportUnretrieved()
 	if l.ownExecutor {
 		l.executor.Shutdown(false) // Run waits for it; Close does not block
@@ -325,8 +343,6 @@ func (l *Loop) Close() error {
 // their goroutines end and their deferred calls run, and marks them
 // cancelled.
 func (l *Loop) destroyPending() {
-	l.closing = true
-	defer func() { l.closing = false }()
 	for _, t := range l.live.all() {
 		l.report(&Exception{Message: "Task was destroyed but it is pending", Future: t.body.(Waiter)})
 		if t.coro != nil {
@@ -343,20 +359,23 @@ func (l *Loop) destroyPending() {
 // checkOpen panics if the loop is closed: scheduling on it would silently
 // never run.
 func (l *Loop) checkOpen(op string) {
-	if l.closed.Load() && !l.closing {
+	if l.lifecycle() == loopClosed {
 		panic(fmt.Errorf("%w: %s on a closed loop", ErrLoopClosed, op))
 	}
 }
 
 // begin marks the loop running, or says why it cannot run.
 func (l *Loop) begin() error {
-	if l.closed.Load() {
+	if l.lifecycle() >= loopClosing {
 		return ErrLoopClosed
 	}
 	if insideLoop() {
 		return errNested
 	}
-	if !l.running.CompareAndSwap(false, true) {
+	if !l.state.CompareAndSwap(int32(loopIdle), int32(loopRunning)) {
+		if l.lifecycle() >= loopClosing {
+			return ErrLoopClosed
+		}
 		return ErrLoopRunning
 	}
 	runningLoops.Add(1)
@@ -367,7 +386,7 @@ func (l *Loop) begin() error {
 func (l *Loop) end() {
 	l.stopping = false
 	l.current = nil
-	l.running.Store(false)
+	l.state.Store(int32(loopIdle))
 	runningLoops.Add(-1)
 }
 
@@ -742,7 +761,7 @@ func (l *Loop) trimCoros() bool {
 // goroutine the loop it should call CallSoonThreadsafe on.
 func GetRunningLoop(ctx context.Context) (*Loop, error) {
 	t := taskOf(ctx)
-	if t == nil || !t.loop().running.Load() {
+	if t == nil || !t.loop().IsRunning() {
 		return nil, ErrNoRunningLoop
 	}
 	return t.loop(), nil

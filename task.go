@@ -142,7 +142,7 @@ func WithName(name string) TaskOption {
 // belong to a task of a running loop.
 func CreateTask[T any](ctx context.Context, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
 	creator := taskOf(ctx)
-	if creator == nil || !creator.loop().running.Load() {
+	if creator == nil || !creator.loop().IsRunning() {
 		panic(noLoop("CreateTask"))
 	}
 	if fn == nil {
