@@ -385,7 +385,7 @@ func (l *Loop) begin() error {
 // end marks the loop stopped; a Stop request has been honoured.
 func (l *Loop) end() {
 	l.stopping = false
-	l.current = nil
+	l.stepping(nil)
 	l.state.Store(int32(loopIdle))
 	runningLoops.Add(-1)
 }
@@ -457,7 +457,7 @@ func (l *Loop) iterate() error {
 // just suspended, until t's own entry comes up in the ready queue. It
 // unwinds t with the error if the loop can make no more progress.
 func (l *Loop) runInline(t *task) {
-	l.current = nil
+	l.stepping(nil)
 	for {
 		if l.todo == 0 {
 			if l.stopping {
@@ -471,7 +471,7 @@ func (l *Loop) runInline(t *task) {
 			l.todo--
 			r := l.ready.pop()
 			if r == runnable(t) {
-				l.current = t
+				l.stepping(t)
 				if l.debug {
 					l.mainStep = time.Now()
 				}
@@ -481,6 +481,13 @@ func (l *Loop) runInline(t *task) {
 		}
 	}
 }
+
+// stepping records that t's code runs now on the loop's goroutine, or,
+// with nil, that no task's does: the one place that changes current. A
+// task's step begins in task.run, or, for the inline main task, when
+// runInline hands the goroutine back to it; it ends when the task suspends
+// or returns, and when the loop stops.
+func (l *Loop) stepping(t *task) { l.current = t }
 
 // errStopped is why RunUntilComplete fails when Stop comes first.
 var errStopped = errors.New("asyncio: loop stopped before the main task completed")

@@ -87,7 +87,7 @@ func (l *Loop) runMain(t *task) {
 	l.runInline(t)
 	t.body.runBody()
 	l.endMainStep(t)
-	l.current = nil
+	l.stepping(nil)
 }
 
 // shutdown cancels the live tasks and runs the loop until they are done.

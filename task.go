@@ -285,7 +285,7 @@ func (t *task) run() {
 		return // a stale entry: the task was unwound while it was queued
 	}
 	l := t.loop()
-	l.current = t
+	l.stepping(t)
 	var finished bool
 	switch {
 	case t.coro != nil:
@@ -297,7 +297,7 @@ func (t *task) run() {
 		t.coro = l.getCoro()
 		finished = t.coro.Start(runTask, t)
 	}
-	l.current = nil
+	l.stepping(nil)
 	if finished && t.coro != nil {
 		l.putCoro(t.coro)
 		t.coro = nil
