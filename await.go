@@ -77,7 +77,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 	l := t.loop()
 	if d <= 0 || t.mustCancel {
-		l.ready.push(t)
+		l.ready.Push(t)
 	} else {
 		t.sleep.when = l.after(d)
 		t.sleep.r = t

@@ -168,7 +168,7 @@ func (t *task) endWait(err error) {
 		return // woken already: the wait ends as it would have
 	}
 	t.ctxExtra().ctxErr = err
-	l.ready.push(t)
+	l.ready.Push(t)
 }
 
 // takeCtxErr consumes the error a watched ctx ended the suspension with.

@@ -32,7 +32,7 @@ func (l *Loop) Compact() {
 func (l *Loop) FailuresKept() int { return len(l.unretrieved) }
 
 // Buffers returns the capacities of the ready queue and the timer heap.
-func (l *Loop) Buffers() (ready, timers int) { return len(l.ready.buf), cap(l.timers) }
+func (l *Loop) Buffers() (ready, timers int) { return l.ready.Cap(), cap(l.timers) }
 
 // BlockOnce waits once as an idle loop does.
 func (l *Loop) BlockOnce() { l.block(new(idleWait)) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/goasyncio/asyncio/futures"
 	"github.com/goasyncio/asyncio/internal/coro"
+	"github.com/goasyncio/asyncio/internal/ring"
 	"github.com/goasyncio/asyncio/internal/waitq"
 )
 
@@ -67,7 +68,7 @@ type Loop struct {
 	_ noCopy
 
 	// Loop-confined state.
-	ready    ring[runnable]
+	ready    ring.Ring[runnable]
 	todo     int // entries of the current iteration not yet run
 	timers   timerHeap
 	timerSeq uint64
@@ -202,7 +203,7 @@ func (l *Loop) IsClosed() bool { return l.lifecycle() >= loopClosing }
 func (l *Loop) CallSoon(fn func()) *Handle {
 	l.checkOpen("CallSoon")
 	h := &Handle{fn: fn, loop: l}
-	l.ready.push(h)
+	l.ready.Push(h)
 	return h
 }
 
@@ -334,7 +335,7 @@ func (l *Loop) Close() error {
 	if l.sysTimer != nil {
 		l.sysTimer.Stop()
 	}
-	l.ready.clear()
+	l.ready.Clear()
 	l.timers = nil
 	return nil
 }
@@ -448,7 +449,7 @@ func (l *Loop) iterate() error {
 	}
 	for l.todo > 0 {
 		l.todo--
-		l.runEntry(l.ready.pop())
+		l.runEntry(l.ready.Pop())
 	}
 	return nil
 }
@@ -469,7 +470,7 @@ func (l *Loop) runInline(t *task) {
 		}
 		for l.todo > 0 {
 			l.todo--
-			r := l.ready.pop()
+			r := l.ready.Pop()
 			if r == runnable(t) {
 				l.stepping(t)
 				if l.debug {
@@ -549,7 +550,7 @@ func (l *Loop) prepare() error {
 	if l.mainWatch != nil {
 		l.checkParent()
 	}
-	if l.ready.len() == 0 && !l.stopping {
+	if l.ready.Len() == 0 && !l.stopping {
 		if err := l.idle(); err != nil {
 			return err
 		}
@@ -557,13 +558,13 @@ func (l *Loop) prepare() error {
 	if len(l.timers) > 0 {
 		now := l.Time()
 		for len(l.timers) > 0 && l.timers[0].when <= now {
-			l.ready.push(l.timers.pop().r)
+			l.ready.Push(l.timers.pop().r)
 		}
 	}
 	if l.inboxN.Load() > 0 {
 		l.drainInbox()
 	}
-	l.todo = l.ready.len()
+	l.todo = l.ready.Len()
 	return nil
 }
 
@@ -574,7 +575,7 @@ func (l *Loop) drainInbox() {
 	l.inboxN.Store(0)
 	l.mu.Unlock()
 	for _, h := range in {
-		l.ready.push(h)
+		l.ready.Push(h)
 	}
 }
 
@@ -583,7 +584,7 @@ func (l *Loop) drainInbox() {
 // CallSoonThreadsafe.
 func (l *Loop) idle() error {
 	var w idleWait
-	for l.inboxN.Load() == 0 && l.ready.len() == 0 { // a report from block may schedule work
+	for l.inboxN.Load() == 0 && l.ready.Len() == 0 { // a report from block may schedule work
 		if len(l.timers) > 0 && l.timers[0].when <= l.Time() {
 			return nil
 		}
@@ -735,7 +736,7 @@ const (
 // a batch of excess idle coroutines. It reports whether excess coroutines
 // remain.
 func (l *Loop) compact() bool {
-	l.ready.shrink()
+	l.ready.Shrink()
 	if cap(l.timers) > 1024 && len(l.timers) < cap(l.timers)/4 {
 		l.timers = append(make(timerHeap, 0, 2*len(l.timers)), l.timers...)
 	}

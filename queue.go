@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+
+	"github.com/goasyncio/asyncio/internal/ring"
 )
 
 // A Queue passes items between tasks of one loop, first in, first out: the
@@ -314,14 +316,14 @@ const (
 // A buffer holds a queue's items in the order its kind gives them out.
 type buffer[T any] struct {
 	kind  bufferKind
-	fifo  ring[T]
+	fifo  ring.Ring[T]
 	items []T // lifoBuffer: a stack; heapBuffer: a binary heap ordered by less
 	less  func(a, b T) bool
 }
 
 func (b *buffer[T]) len() int {
 	if b.kind == fifoBuffer {
-		return b.fifo.len()
+		return b.fifo.Len()
 	}
 	return len(b.items)
 }
@@ -329,7 +331,7 @@ func (b *buffer[T]) len() int {
 func (b *buffer[T]) push(v T) {
 	switch b.kind {
 	case fifoBuffer:
-		b.fifo.push(v)
+		b.fifo.Push(v)
 	case lifoBuffer:
 		b.items = append(b.items, v)
 	case heapBuffer:
@@ -341,7 +343,7 @@ func (b *buffer[T]) push(v T) {
 // pop removes the next item; the buffer must not be empty.
 func (b *buffer[T]) pop() T {
 	if b.kind == fifoBuffer {
-		return b.fifo.pop()
+		return b.fifo.Pop()
 	}
 	var zero T
 	n := len(b.items) - 1

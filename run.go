@@ -65,7 +65,7 @@ func RunUntilComplete[T any](l *Loop, main func(ctx context.Context) (T, error))
 		stop := context.AfterFunc(l.parent, func() { l.CallSoonThreadsafe(l.checkParent) })
 		defer stop()
 	}
-	l.ready.push(&tk.t) // main starts in its turn, after what is already scheduled
+	l.ready.Push(&tk.t) // main starts in its turn, after what is already scheduled
 	l.runMain(&tk.t)
 	return tk.Result()
 }

@@ -155,7 +155,7 @@ func CreateTask[T any](ctx context.Context, fn func(ctx context.Context) (T, err
 	tk := &Task[T]{fn: fn}
 	tk.t.creator = creator.id
 	creator.loop().initTask(&tk.t, tk, parent, funcPC(fn), opts)
-	creator.loop().ready.push(&tk.t)
+	creator.loop().ready.Push(&tk.t)
 	return tk
 }
 
@@ -311,7 +311,7 @@ func runTask(arg any) {
 }
 
 // wake makes a task that awaits a future runnable again.
-func (t *task) wake(*futureBase) { t.loop().ready.push(t) }
+func (t *task) wake(*futureBase) { t.loop().ready.Push(t) }
 
 // suspend gives the loop back until the task is woken.
 func (t *task) suspend() {
@@ -446,14 +446,14 @@ func (t *task) interrupt(cause error) {
 		// recurses until its stack overflows), so detach the task from what
 		// it awaits and wake it; the cycle then unwinds from here.
 		t.waitingOn.futBase().removeWaker(t)
-		l.ready.push(t)
+		l.ready.Push(t)
 		t.mustCancel = true
 	case t.waitingOn != nil && t.cancelAwaitedOnce():
 		// The awaited future is cancelled, or the awaited task is asked to
 		// stop; either way the task wakes when it completes.
 	case t.sleep.index >= 0:
 		l.timers.remove(t.sleep.index)
-		l.ready.push(t)
+		l.ready.Push(t)
 		t.mustCancel = true
 	default:
 		// Running, scheduled, or woken but not resumed yet: the request is

@@ -31,7 +31,7 @@ func RunCoroutineThreadsafe[T any](l *Loop, fn func(ctx context.Context) (T, err
 		}
 		tk = &Task[T]{fn: fn}
 		l.initTask(&tk.t, tk, l.parent, funcPC(fn), nil)
-		l.ready.push(&tk.t)
+		l.ready.Push(&tk.t)
 		tk.AddDoneCallback(func(tk *Task[T]) { settleThreadsafe(f, tk) })
 	}
 	f.AddDoneCallback(func(f *futures.Future[T]) {

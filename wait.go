@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"iter"
 	"time"
+
+	"github.com/goasyncio/asyncio/internal/ring"
 )
 
 // ReturnWhen says when Wait returns.
@@ -406,7 +408,7 @@ func asCompleted[T any](t *task, ctx context.Context, d time.Duration, aws []Awa
 			fb.addWaker(c)
 			c.pending++
 		} else {
-			c.done.push(fb)
+			c.done.Push(fb)
 		}
 	}
 	stopWaking := func() {
@@ -429,8 +431,8 @@ func asCompleted[T any](t *task, ctx context.Context, d time.Duration, aws []Awa
 		})
 		defer th.Cancel()
 	}
-	for c.done.len() > 0 || c.pending > 0 {
-		if c.done.len() == 0 {
+	for c.done.Len() > 0 || c.pending > 0 {
+		if c.done.Len() == 0 {
 			c.outer = futureBase{l: t.loop()}
 			if err := t.waitCtx(ctx, &c.outer, awaitAsCompleted); err != nil {
 				yield(nil, err)
@@ -438,7 +440,7 @@ func asCompleted[T any](t *task, ctx context.Context, d time.Duration, aws []Awa
 			}
 			continue
 		}
-		if !yield(byBase[c.done.pop()], nil) {
+		if !yield(byBase[c.done.Pop()], nil) {
 			return
 		}
 	}
@@ -451,13 +453,13 @@ func asCompleted[T any](t *task, ctx context.Context, d time.Duration, aws []Awa
 // they complete and wakes the iterating task.
 type completions struct {
 	outer   futureBase
-	done    ring[*futureBase]
+	done    ring.Ring[*futureBase]
 	pending int
 }
 
 func (c *completions) wake(fb *futureBase) {
 	c.pending--
-	c.done.push(fb)
+	c.done.Push(fb)
 	c.outer.signal()
 }
 

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"io"
 	"os"
+
+	"github.com/goasyncio/asyncio/internal/ring"
 )
 
 // WorkerEnv is the variable that marks worker processes.
@@ -94,13 +96,21 @@ func ReadNow(f *os.File, b []byte) (int, error) { return readNow(f, b) }
 var ErrWorkerGone = errWorkerGone
 
 // A FIFO is the queue of a pool's pending jobs, holding ints.
-type FIFO struct{ q fifo[int] }
+type FIFO struct{ q ring.Ring[int] }
 
-func (f *FIFO) Push(v int)       { f.q.push(v) }
-func (f *FIFO) Pop() (int, bool) { return f.q.pop() }
+func (f *FIFO) Push(v int) { f.q.Push(v) }
+
+// Pop removes the oldest, as the pool's slots do, reporting whether there
+// was one.
+func (f *FIFO) Pop() (int, bool) {
+	if f.q.Len() == 0 {
+		return 0, false
+	}
+	return f.q.Pop(), true
+}
 
 // Cap returns the capacity of the queue's array.
-func (f *FIFO) Cap() int { return cap(f.q.buf) }
+func (f *FIFO) Cap() int { return f.q.Cap() }
 
 // IsShutdown reports whether p has been shut down, for tests that call
 // Shutdown(true) on a goroutine of their own and must know when it has

@@ -26,7 +26,11 @@ package futures
 // shared channel that workers receive from, leaves the future pending until
 // the receiving goroutine gets scheduled.
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/goasyncio/asyncio/internal/ring"
+)
 
 // A job is one unit of work on a pool.
 type job interface {
@@ -43,7 +47,7 @@ type pool[J job] struct {
 	max    int      // most slots; 0 until set by the constructor or first put
 	live   int      // slots started
 	idle   []chan J // parked slots, each waiting on its own channel
-	queue  fifo[J]
+	queue  ring.Ring[J]
 	closed bool
 	slots  sync.WaitGroup // one count per running slot goroutine
 }
@@ -76,7 +80,7 @@ func (p *pool[J]) put(j J, max func() int) (newSlot bool, err error) {
 		j.claim()
 		return true, nil
 	}
-	p.queue.push(j)
+	p.queue.Push(j)
 	return false, nil
 }
 
@@ -107,11 +111,8 @@ func (s *slot[J]) release() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s.claimed = true
-	for {
-		j, ok := p.queue.pop()
-		if !ok {
-			break
-		}
+	for p.queue.Len() > 0 {
+		j := p.queue.Pop()
 		if j.claim() {
 			s.next, s.ok, s.parked = j, true, false
 			return
@@ -157,7 +158,7 @@ func (p *pool[J]) shutdown(cancelQueued, wait bool) {
 	p.idle = nil
 	var dropped []J
 	if cancelQueued {
-		dropped = p.queue.drain()
+		dropped = p.queue.Drain()
 	}
 	p.mu.Unlock()
 	for _, j := range dropped {
@@ -166,42 +167,4 @@ func (p *pool[J]) shutdown(cancelQueued, wait bool) {
 	if wait {
 		p.slots.Wait()
 	}
-}
-
-// A fifo is an unbounded first-in, first-out queue. push and pop take
-// amortized constant time.
-type fifo[T any] struct {
-	buf  []T
-	head int // buf[:head] is consumed
-}
-
-func (q *fifo[T]) push(v T) {
-	if q.head > 0 && len(q.buf) == cap(q.buf) && q.head >= len(q.buf)/2 {
-		// Reuse the consumed front rather than growing the array.
-		n := copy(q.buf, q.buf[q.head:])
-		clear(q.buf[n:])
-		q.buf, q.head = q.buf[:n], 0
-	}
-	q.buf = append(q.buf, v)
-}
-
-func (q *fifo[T]) pop() (T, bool) {
-	var zero T
-	if q.head == len(q.buf) {
-		return zero, false
-	}
-	v := q.buf[q.head]
-	q.buf[q.head] = zero
-	q.head++
-	if q.head == len(q.buf) {
-		q.buf, q.head = q.buf[:0], 0
-	}
-	return v, true
-}
-
-// drain removes and returns everything queued, oldest first.
-func (q *fifo[T]) drain() []T {
-	vs := q.buf[q.head:]
-	q.buf, q.head = nil, 0
-	return vs
 }
