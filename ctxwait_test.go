@@ -240,3 +240,46 @@ func TestScopesUnderDerivedContext(t *testing.T) {
 		})
 	}
 }
+
+// A cancellation by a task of the loop ends a wait on the derived ctx in
+// the next iteration, as an Event set at the same moment wakes its waiter,
+// but after what was scheduled in the cancelling iteration (here the
+// cancelling task itself); under the virtual clock too, where nothing else
+// is scheduled and the clock must not move first.
+func TestDerivedCancelSeenNextIteration(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		var cancel context.CancelFunc
+		var ev asyncio.Event
+		var order []string
+		waiter := func(name string, wait func(context.Context) error) asyncio.Awaitable[int] {
+			return asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+				err := wait(ctx)
+				order = append(order, name+" "+now(ctx))
+				return 0, err
+			})
+		}
+		onCtx := waiter("ctx", func(ctx context.Context) error {
+			dctx, c := context.WithCancel(ctx)
+			cancel = c
+			return asyncio.Sleep(dctx, time.Hour)
+		})
+		onEvent := waiter("event", ev.Wait)
+		asyncio.Sleep(ctx, time.Second)
+		cancel()
+		ev.Set()
+		asyncio.Sleep(ctx, 0) // the next iteration: the event's waiter, us, then the ctx's
+		if len(order) != 1 || order[0] != "event 1s" {
+			t.Errorf("resumed %v before us; want only the event's waiter", order)
+		}
+		asyncio.Sleep(ctx, 0)
+		if len(order) != 2 || order[1] != "ctx 1s" {
+			t.Errorf("resumed %v; want the ctx's waiter next, at 1s", order)
+		}
+		_, errCtx := onCtx.Result()
+		_, errEvent := onEvent.Result()
+		if errCtx != context.Canceled || errEvent != nil {
+			t.Errorf("waits returned %v and %v", errCtx, errEvent)
+		}
+		return 0, nil
+	})
+}

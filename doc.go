@@ -78,8 +78,11 @@
 // Sleep(context.WithTimeout(ctx, 200*time.Millisecond), 2*time.Second)
 // returns after 200 ms of loop time; the loop maps a deadline to its clock
 // when it first sees it. A cancellation by a task of the loop is seen when
-// the next iteration begins, as a Future's wakes its waiters for the next
-// iteration; one from another goroutine as soon as the loop wakes. No
+// the next iteration begins: the waits it ends resume in that iteration, as
+// those of a Future cancelled at the same moment would, but after the
+// callbacks and tasks scheduled in the iteration that cancelled it (Go's
+// context package gives no hook to learn of it sooner without a goroutine).
+// One from another goroutine is seen as soon as the loop wakes. No
 // goroutine is started per wait. The ctx a Timeout gives its function
 // reports the deadline through Deadline.
 //
