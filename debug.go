@@ -209,18 +209,13 @@ func (t *task) recordWait(r *taskRecord) {
 type queuer interface{ queued() bool }
 
 // executorWork returns the queuer of fb if fb is executor work, or nil.
+// The bridge adds its waker as the future is made, before anyone can await
+// it, and it stays until the future completes, so it is always the first:
+// a look at one waker, not at all of them (a future that ten thousand tasks
+// await would make a dump of them quadratic).
 func executorWork(fb *futureBase) queuer {
-	if q, ok := fb.waiter.(queuer); ok {
-		return q
-	}
-	if fb.more != nil {
-		for _, w := range *fb.more {
-			if q, ok := w.(queuer); ok {
-				return q
-			}
-		}
-	}
-	return nil
+	q, _ := fb.waiter.(queuer)
+	return q
 }
 
 func (t *task) state() taskState {
