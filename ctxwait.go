@@ -15,9 +15,10 @@ import (
 //
 // A ctx can be cancelled on the loop's goroutine, by a task of the loop,
 // or on any other. The loop keeps the watched waits in a list and looks at
-// their ctxs as each iteration begins, before it idles or moves a virtual
-// clock, so a cancellation made by a task ends the wait in the next
-// iteration, deterministically. For other goroutines, context.AfterFunc
+// their ctxs between iterations (as prepare begins the next, before it
+// idles or moves a virtual clock), so a cancellation made by a task is
+// seen in the iteration that made it and ends the wait for the next one,
+// deterministically. For other goroutines, context.AfterFunc
 // (which starts a goroutine only when the ctx fires) hands the end of the
 // wait to the loop with CallSoonThreadsafe, which wakes an idle loop. A
 // deadline is also a timer on the loop's clock, so that under a virtual

@@ -77,11 +77,14 @@
 // counts on the loop's clock, so under WithVirtualClock
 // Sleep(context.WithTimeout(ctx, 200*time.Millisecond), 2*time.Second)
 // returns after 200 ms of loop time; the loop maps a deadline to its clock
-// when it first sees it. A cancellation by a task of the loop is seen when
-// the next iteration begins: the waits it ends resume in that iteration, as
-// those of a Future cancelled at the same moment would, but after the
-// callbacks and tasks scheduled in the iteration that cancelled it (Go's
-// context package gives no hook to learn of it sooner without a goroutine).
+// when it first sees it. A cancellation by a task of the loop is seen in
+// the iteration that made it, as that iteration ends, before the loop
+// idles or moves a virtual clock: the waits it ends resume in the next
+// iteration, as those of a Future cancelled at the same moment would, but
+// after the callbacks and tasks that the cancelling iteration scheduled
+// (Go's context package gives no hook to learn of a cancellation sooner
+// without a goroutine, and looking after every task step would cost each
+// step the number of watched waits).
 // One from another goroutine is seen as soon as the loop wakes. No
 // goroutine is started per wait. The ctx a Timeout gives its function
 // reports the deadline through Deadline.
