@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"runtime/debug"
@@ -92,6 +93,8 @@ type Loop struct {
 	deadlines   map[int64]time.Duration // loop times of ctx deadlines, under a virtual clock
 	// When reportQueued last reported, in debug mode (executor.go).
 	queuedReported time.Time
+	net            network               // nil: the real one (network.go)
+	resources      waitq.List[io.Closer] // open streams and servers, closed with the loop
 
 	// Fixed at creation.
 	id      uint64 // see Loops
@@ -323,6 +326,7 @@ func (l *Loop) Close() error {
 	unregister(l.id)
 
 	l.destroyPending()
+	l.closeResources()
 	l.state.Store(int32(loopClosed))
 	l.reportUnretrieved()
 	if l.ownExecutor {
