@@ -37,9 +37,9 @@ var ErrInterrupted = errors.New("asyncio: interrupted by SIGINT")
 // decides what happens, typically by cancelling a task or setting an
 // Event. A second AddSignalHandler for the same signal replaces fn.
 //
-// fn runs as a callback of CallSoonThreadsafe does, on the loop's
-// goroutine, between tasks' steps; a panic in it goes to the exception
-// handler. A signal that arrives while the loop is not running is handled
+// fn runs as a callback scheduled with CallSoonThreadsafe does, on the
+// loop's goroutine, between tasks' steps; a panic in it goes to the
+// exception handler. It may remove or replace handlers, its own too. A signal that arrives while the loop is not running is handled
 // when it next runs. Signals of one kind that arrive close together may
 // be handled once, since the system merges them.
 //

@@ -97,6 +97,31 @@ func TestSignalHandlerReplaced(t *testing.T) {
 	}
 }
 
+// TestSignalHandlerRemovesItself checks that a handler may remove itself,
+// and that the forwarding goroutine then ends, before Close.
+func TestSignalHandlerRemovesItself(t *testing.T) {
+	noneLeft := noLeaks(t)
+	l := asyncio.NewLoop()
+	defer l.Close()
+	removed, err := asyncio.RunUntilComplete(l, func(ctx context.Context) (bool, error) {
+		f := asyncio.CreateFuture[bool](ctx)
+		err := l.AddSignalHandler(syscall.SIGUSR1, func() {
+			f.SetResult(l.RemoveSignalHandler(syscall.SIGUSR1))
+		})
+		if err != nil {
+			return false, err
+		}
+		if err := raise(syscall.SIGUSR1); err != nil {
+			return false, err
+		}
+		return asyncio.Await(ctx, f)
+	})
+	if err != nil || !removed {
+		t.Fatalf("the handler removed itself: %t, %v", removed, err)
+	}
+	noneLeft()
+}
+
 // TestSignalHandlerRemoved checks that a removed handler gets no more
 // signals. SIGUSR2's handler, which stays, shows what reached the loop:
 // the forwarder relays signals in the order they come, so a SIGUSR1 that
@@ -216,6 +241,31 @@ func TestSignalHandlerAcrossRuns(t *testing.T) {
 	<-elsewhere
 	if handled != 2 {
 		t.Errorf("handled %d signals, want 2", handled)
+	}
+}
+
+// TestSignalWhileClosing checks that signals that arrive as the loop
+// closes, caught anywhere between os/signal and the loop's inbox, neither
+// run a handler on the closed loop nor keep the forwarder alive.
+func TestSignalWhileClosing(t *testing.T) {
+	defer noLeaks(t)()
+	elsewhere := notify(t, syscall.SIGUSR1)
+	for range 10 {
+		l := asyncio.NewLoop()
+		ran := false
+		if err := l.AddSignalHandler(syscall.SIGUSR1, func() { ran = true }); err != nil {
+			t.Fatal(err)
+		}
+		if err := raise(syscall.SIGUSR1); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		<-elsewhere
+		if ran {
+			t.Fatal("a handler ran on a loop that never ran")
+		}
 	}
 }
 
