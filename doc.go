@@ -121,6 +121,9 @@
 //     time.Duration(math.MaxInt64), never fires instead of wrapping.
 //   - A task has a context.Context, cancelled when the task is cancelled or
 //     ends; asyncio has none.
+//   - Run cancels its main task on the first SIGINT with ErrInterrupted, as
+//     asyncio.run does; a second SIGINT ends the process with Go's default
+//     action, where asyncio raises KeyboardInterrupt.
 //
 // # Ordering
 //

@@ -91,6 +91,8 @@ type Loop struct {
 	watched     waitq.List[ctxWatch]    // suspensions bounded by a ctx (ctxwait.go)
 	mainWatch   *task                   // the main task, while WithContext's ctx may cancel it
 	deadlines   map[int64]time.Duration // loop times of ctx deadlines, under a virtual clock
+	signals     *signalHandlers         // AddSignalHandler's, and Run's SIGINT (signal.go)
+	runSIGINT   bool                    // made by Run: the first SIGINT cancels the main task
 	// When reportQueued last reported, in debug mode (executor.go).
 	queuedReported time.Time
 	net            network               // nil: the real one (network.go)
@@ -304,8 +306,9 @@ func (l *Loop) RunForever() error {
 // Close closes the loop. Tasks still pending are destroyed: each is reported
 // to the exception handler, unwound so that its deferred calls run, and
 // marked cancelled. Futures and tasks whose error was never retrieved are
-// reported too. The default executor the loop made is shut down without
-// waiting for its work (see ShutdownDefaultExecutor). Close returns
+// reported too. Signal handlers are removed, as RemoveSignalHandler does.
+// The default executor the loop made is shut down without waiting for its
+// work (see ShutdownDefaultExecutor). Close returns
 // ErrLoopRunning on a running loop; on a closed loop it does nothing.
 func (l *Loop) Close() error {
 	l.mu.Lock() // so that no CallSoonThreadsafe adds to the inbox dropped here
@@ -320,6 +323,7 @@ func (l *Loop) Close() error {
 	dropped := l.onDrop
 	l.onDrop = nil
 	l.mu.Unlock()
+	l.closeSignals()
 	for _, fn := range dropped {
 		fn()
 	}

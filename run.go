@@ -14,6 +14,15 @@ import (
 // it. Errors that no one retrieved, and tasks
 // that could not be stopped, are reported to the exception handler.
 //
+// While main runs, the first SIGINT (os.Interrupt, Ctrl-C) cancels it, as
+// asyncio.run does: the wait it is in returns an error matching both
+// ErrCancelled and ErrInterrupted, and main decides how to end, so that the
+// program can shut down gracefully. That SIGINT also resets SIGINT to its
+// default action for the whole process, as signal.Reset does, so that a
+// second one ends the program at once. Run does this only if the process
+// does not ignore SIGINT (see signal.Ignored); a handler that main installs
+// with AddSignalHandler replaces it, and it ends when main returns.
+//
 // Under WithVirtualClock, if main can never complete because every task is
 // blocked, Run returns an error matching ErrDeadlock that names them.
 //
@@ -23,6 +32,7 @@ import (
 // RuntimeError there; a task runs main by calling it, or with CreateTask.
 func Run[T any](main func(ctx context.Context) (T, error), opts ...Option) (T, error) {
 	l := NewLoop(opts...)
+	l.runSIGINT = true
 	defer l.Close() // also when main exits with runtime.Goexit, as t.FailNow does
 	v, err := RunUntilComplete(l, main)
 	if serr := l.shutdown(); serr != nil {
@@ -64,6 +74,9 @@ func RunUntilComplete[T any](l *Loop, main func(ctx context.Context) (T, error))
 		defer func() { l.mainWatch = nil }()
 		stop := context.AfterFunc(l.parent, func() { l.CallSoonThreadsafe(l.checkParent) })
 		defer stop()
+	}
+	if l.runSIGINT {
+		defer l.cancelOnInterrupt(&tk.t)()
 	}
 	l.ready.Push(&tk.t) // main starts in its turn, after what is already scheduled
 	l.runMain(&tk.t)
