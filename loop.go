@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"runtime/debug"
@@ -90,6 +91,7 @@ type Loop struct {
 	watched     waitq.List[ctxWatch]    // suspensions bounded by a ctx (ctxwait.go)
 	mainWatch   *task                   // the main task, while WithContext's ctx may cancel it
 	deadlines   map[int64]time.Duration // loop times of ctx deadlines, under a virtual clock
+	endpoints   waitq.List[io.Closer]   // I/O endpoints open on the loop, which Close closes
 	// When reportQueued last reported, in debug mode (executor.go).
 	queuedReported time.Time
 
@@ -302,7 +304,8 @@ func (l *Loop) RunForever() error {
 // to the exception handler, unwound so that its deferred calls run, and
 // marked cancelled. Futures and tasks whose error was never retrieved are
 // reported too. The default executor the loop made is shut down without
-// waiting for its work (see ShutdownDefaultExecutor). Close returns
+// waiting for its work (see ShutdownDefaultExecutor). Datagram endpoints
+// left open are closed. Close returns
 // ErrLoopRunning on a running loop; on a closed loop it does nothing.
 func (l *Loop) Close() error {
 	l.mu.Lock() // so that no CallSoonThreadsafe adds to the inbox dropped here
@@ -323,6 +326,11 @@ func (l *Loop) Close() error {
 	unregister(l.id)
 
 	l.destroyPending()
+	for l.endpoints.Len() > 0 { // left open: end their goroutines and sockets
+		n := l.endpoints.Front()
+		l.endpoints.Remove(n)
+		n.Value.Close()
+	}
 	l.state.Store(int32(loopClosed))
 	l.reportUnretrieved()
 	if l.ownExecutor {
