@@ -37,8 +37,9 @@ import (
 //
 // Datagrams that arrive are queued until a task takes them with RecvFrom.
 // The queue holds at most 1024 datagrams (see WithDatagramQueue), each at
-// most 64 KiB; what arrives while it is full is dropped and counted by
-// Dropped, as a kernel's socket buffer drops, so that a flood cannot eat the
+// most 64 KiB (a longer one, which only unixgram can carry, is cut to
+// that); what arrives while it is full is dropped and counted by Dropped,
+// as a kernel's socket buffer drops, so that a flood cannot eat the
 // program's memory.
 //
 // An open endpoint counts as I/O in flight, as executor work does: under

@@ -294,6 +294,38 @@ func TestDatagramRecvInterrupted(t *testing.T) {
 	}
 }
 
+// TestDatagramReceiversInOrder checks that tasks waiting in RecvFrom get
+// the datagrams in the order they began to wait. (One sender to one
+// receiver on loopback keeps the order of sending.)
+func TestDatagramReceiversInOrder(t *testing.T) {
+	rec := &recorder{}
+	run(t, func(ctx context.Context) (struct{}, error) {
+		srv := listen(ctx, t, "udp4", "127.0.0.1:0")
+		defer srv.Close()
+		cli := listen(ctx, t, "udp4", "127.0.0.1:0")
+		defer cli.Close()
+		var receivers []asyncio.Waiter
+		for _, name := range []string{"r1", "r2", "r3"} {
+			receivers = append(receivers, asyncio.CreateTask(ctx, func(ctx context.Context) (struct{}, error) {
+				p, _, err := srv.RecvFrom(ctx)
+				rec.add("%s got %s", name, p)
+				return struct{}{}, err
+			}))
+		}
+		if err := asyncio.Sleep(ctx, 0); err != nil { // all three wait now
+			return struct{}{}, err
+		}
+		for _, p := range []string{"a", "b", "c"} {
+			if err := cli.SendTo([]byte(p), srv.LocalAddr()); err != nil {
+				return struct{}{}, err
+			}
+		}
+		_, _, err := asyncio.Wait(ctx, receivers, asyncio.AllCompleted, 0)
+		return struct{}{}, err
+	})
+	rec.check(t, "r1 got a", "r2 got b", "r3 got c")
+}
+
 // TestDatagramFlood checks that what arrives while the receive queue is
 // full is dropped and counted, and that exactly the queue's bound is kept.
 func TestDatagramFlood(t *testing.T) {
