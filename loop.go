@@ -96,7 +96,7 @@ type Loop struct {
 	// When reportQueued last reported, in debug mode (executor.go).
 	queuedReported time.Time
 	net            network               // nil: the real one (network.go)
-	resources      waitq.List[io.Closer] // open streams and servers, closed with the loop
+	resources      waitq.List[io.Closer] // open streams, servers and endpoints, closed with the loop
 
 	// Fixed at creation.
 	id      uint64 // see Loops
@@ -307,8 +307,9 @@ func (l *Loop) RunForever() error {
 // to the exception handler, unwound so that its deferred calls run, and
 // marked cancelled. Futures and tasks whose error was never retrieved are
 // reported too. Signal handlers are removed, as RemoveSignalHandler does.
-// The default executor the loop made is shut down without waiting for its
-// work (see ShutdownDefaultExecutor). Close returns
+// Streams, servers and datagram endpoints left open are closed. The
+// default executor the loop made is shut down without waiting for its work
+// (see ShutdownDefaultExecutor). Close returns
 // ErrLoopRunning on a running loop; on a closed loop it does nothing.
 func (l *Loop) Close() error {
 	l.mu.Lock() // so that no CallSoonThreadsafe adds to the inbox dropped here

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -105,4 +107,50 @@ func noLeaks(t *testing.T) func() {
 	t.Helper()
 	opt := goleak.IgnoreCurrent()
 	return func() { goleak.VerifyNone(t, opt) }
+}
+
+// netpollOnce opens the network poller's descriptors, which the runtime
+// keeps for the life of the process, before the first count.
+var netpollOnce sync.Once
+
+// openFDs counts the process's open file descriptors, or -1 where /proc is
+// not there to count them.
+func openFDs() int {
+	netpollOnce.Do(func() {
+		if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
+			ln.Close()
+		}
+	})
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(es)
+}
+
+// runReal runs main on a loop with the real clock, as tests of I/O and
+// signals need: an open connection, server or endpoint counts as I/O in
+// flight, which holds a virtual clock still. It fails the test on a Run error, on a
+// report to the exception handler, and on a goroutine or file descriptor
+// that outlives the loop.
+func runReal[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ...asyncio.Option) T {
+	t.Helper()
+	leaks := noLeaks(t)
+	fds := openFDs()
+	failOnReport := asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
+		t.Errorf("unexpected report to the exception handler: %v", e)
+	})
+	v, err := asyncio.Run(main, append([]asyncio.Option{failOnReport}, opts...)...)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	// Goroutines first: a connection's descriptor is released once the
+	// goroutine blocked reading it has returned.
+	leaks()
+	if fds >= 0 {
+		if n := openFDs(); n > fds {
+			t.Errorf("%d file descriptors open after Run, %d before", n, fds)
+		}
+	}
+	return v
 }

@@ -26,21 +26,6 @@ import (
 // raise sends sig to the test process.
 func raise(sig syscall.Signal) error { return syscall.Kill(os.Getpid(), sig) }
 
-// runReal runs main on a fresh loop with the real clock, failing the test
-// on a Run error and on any report to the exception handler, and checks
-// that no goroutine outlives it.
-func runReal[T any](t *testing.T, main func(ctx context.Context) (T, error)) T {
-	t.Helper()
-	defer noLeaks(t)()
-	v, err := asyncio.Run(main, asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
-		t.Errorf("unexpected report to the exception handler: %v", e)
-	}))
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	return v
-}
-
 // notify returns a channel that sig is also relayed to, which shows that
 // the signal was delivered whatever the loop did with it, and stops it at
 // the end of the test.

@@ -6,62 +6,14 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/goasyncio/asyncio"
 )
-
-// netpollOnce opens the network poller's descriptors, which the runtime
-// keeps for the life of the process, before the first count.
-var netpollOnce sync.Once
-
-// openFDs counts the process's open file descriptors, or -1 where /proc is
-// not there to count them.
-func openFDs() int {
-	netpollOnce.Do(func() {
-		if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
-			ln.Close()
-		}
-	})
-	es, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(es)
-}
-
-// runNet runs main on a loop with the real clock, as network tests need:
-// a listening server or an open connection counts as I/O in flight, which
-// holds a virtual clock still. It fails the test on a Run error, on a
-// report to the exception handler, and on a goroutine or file descriptor
-// that outlives the loop.
-func runNet[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ...asyncio.Option) T {
-	t.Helper()
-	leaks := noLeaks(t)
-	fds := openFDs()
-	failOnReport := asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
-		t.Errorf("unexpected report to the exception handler: %v", e)
-	})
-	v, err := asyncio.Run(main, append([]asyncio.Option{failOnReport}, opts...)...)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	// Goroutines first: a connection's descriptor is released once the
-	// goroutine blocked reading it has returned.
-	leaks()
-	if fds >= 0 {
-		if n := openFDs(); n > fds {
-			t.Errorf("%d file descriptors open after Run, %d before", n, fds)
-		}
-	}
-	return v
-}
 
 // echoServer starts a server on 127.0.0.1 that sends back every line it
 // reads, and returns its address.
@@ -91,7 +43,7 @@ func echoServer(t *testing.T, ctx context.Context, opts ...asyncio.ServerOption)
 }
 
 func TestStreamEcho(t *testing.T) {
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		srv, addr := echoServer(t, ctx)
 		defer srv.Close()
 		c, err := asyncio.OpenConnection(ctx, "tcp", addr)
@@ -197,7 +149,7 @@ func TestStreamReads(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			runNet(t, func(ctx context.Context) (int, error) {
+			runReal(t, func(ctx context.Context) (int, error) {
 				s := sendAndClose(t, ctx, c.data, c.opts...)
 				defer s.Close()
 				if got := c.read(ctx, s); got != c.want {
@@ -233,7 +185,7 @@ func boolStr(b bool) string {
 // A read that is cancelled, or whose derived ctx ends, takes nothing: the
 // next read gets every byte, once.
 func TestStreamInterruptedReadLosesNothing(t *testing.T) {
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		release := asyncio.CreateFuture[int](ctx)
 		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
 			s.Write([]byte("01234"))
@@ -281,7 +233,7 @@ func TestStreamInterruptedReadLosesNothing(t *testing.T) {
 // once the peer has read enough: flow control.
 func TestStreamDrainWaitsForThePeer(t *testing.T) {
 	const total = 64 << 20 // more than the kernel's socket buffers hold
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		var start asyncio.Event
 		received := asyncio.CreateFuture[int](ctx)
 		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
@@ -336,7 +288,7 @@ func TestStreamDrainWaitsForThePeer(t *testing.T) {
 // WriteEOF ends the writing side only: the peer reads to the end and can
 // still answer.
 func TestStreamWriteEOF(t *testing.T) {
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
 			var got bytes.Buffer
 			p := make([]byte, 64)
@@ -379,7 +331,7 @@ func TestStreamWriteEOF(t *testing.T) {
 // A server limited to one connection at a time handles the next only after
 // the first handler returns, in the order they came.
 func TestServerMaxConns(t *testing.T) {
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		var order []string
 		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
 			line, err := s.ReadLine(ctx)
@@ -453,7 +405,7 @@ func TestServerHandlerErrorIsReported(t *testing.T) {
 // Servers and streams left open when Run returns are closed with the loop:
 // no goroutine, no file descriptor outlives it (runNet checks).
 func TestLoopClosesWhatIsLeftOpen(t *testing.T) {
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		srv, addr := echoServer(t, ctx)
 		_ = srv
 		c, err := asyncio.OpenConnection(ctx, "tcp", addr)
@@ -471,7 +423,7 @@ func TestStreamUnixSocket(t *testing.T) {
 		t.Skip("no unix sockets")
 	}
 	path := filepath.Join(t.TempDir(), "s")
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		srv, err := asyncio.StartServer(ctx, "unix", path, func(ctx context.Context, s *asyncio.Stream) error {
 			s.Write([]byte("over a unix socket\n"))
 			return s.Drain(ctx)
@@ -500,7 +452,7 @@ func TestOpenConnectionRefused(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		_, err := asyncio.OpenConnection(ctx, "tcp", addr)
 		var op *net.OpError
 		if !errors.As(err, &op) || op.Op != "dial" {
@@ -512,7 +464,7 @@ func TestOpenConnectionRefused(t *testing.T) {
 
 // Two tasks may not read one stream at once.
 func TestStreamConcurrentReadIsAnError(t *testing.T) {
-	runNet(t, func(ctx context.Context) (int, error) {
+	runReal(t, func(ctx context.Context) (int, error) {
 		srv, addr := echoServer(t, ctx)
 		defer srv.Close()
 		c, err := asyncio.OpenConnection(ctx, "tcp", addr)
