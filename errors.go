@@ -107,6 +107,12 @@ func (e *PanicError) Format(s fmt.State, verb rune) {
 	panicerr.Format(s, verb, e.Error(), e.Stack)
 }
 
+// ErrInterrupted is the cause with which Run cancels its main task on the
+// first SIGINT (os.Interrupt), as asyncio.run does: the wait the main task
+// is in then returns an error that matches both ErrCancelled and
+// ErrInterrupted under errors.Is, as after Task.CancelWithCause.
+var ErrInterrupted = errors.New("asyncio: interrupted by SIGINT")
+
 // ErrWouldBlock is returned by the Nowait methods of locks and semaphores
 // when the blocking form would have to wait.
 var ErrWouldBlock = errors.New("asyncio: would block")

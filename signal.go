@@ -1,7 +1,6 @@
 package asyncio
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -24,12 +23,6 @@ import (
 // may instead hand a signal that arrives in that moment to both channels,
 // and its handler runs twice, which a handler must expect anyway: the
 // system merges signals of one kind that arrive close together.
-
-// ErrInterrupted is the cause with which Run cancels its main task on the
-// first SIGINT (os.Interrupt), as asyncio.run does: the wait the main task
-// is in then returns an error that matches both ErrCancelled and
-// ErrInterrupted under errors.Is, as after Task.CancelWithCause.
-var ErrInterrupted = errors.New("asyncio: interrupted by SIGINT")
 
 // AddSignalHandler makes fn run on the loop whenever sig arrives: the
 // counterpart of loop.add_signal_handler. The process no longer takes the
