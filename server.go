@@ -2,6 +2,7 @@ package asyncio
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -136,6 +137,9 @@ func (s *Server) accepted(conn net.Conn) {
 		conn.Close()
 		s.release()
 		return
+	}
+	if s.cfg.tls != nil {
+		conn = tls.Server(conn, s.cfg.tls)
 	}
 	st := newStream(s.l, conn, s.cfg)
 	tk := &Task[struct{}]{fn: func(ctx context.Context) (struct{}, error) {

@@ -3,6 +3,7 @@ package asyncio
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -91,6 +92,7 @@ type streamConfig struct {
 	limit     int
 	high, low int
 	dialer    *net.Dialer
+	tls       *tls.Config
 }
 
 type streamOptionFunc func(*streamConfig)
@@ -122,6 +124,20 @@ func WithWriteBufferLimits(high, low int) StreamOption {
 // is a zero net.Dialer.
 func WithDialer(d *net.Dialer) StreamOption {
 	return streamOptionFunc(func(c *streamConfig) { c.dialer = d })
+}
+
+// WithTLS makes the stream speak TLS with cfg (crypto/tls). On a
+// connection that OpenConnection makes, the stream is the client: the
+// handshake is done before OpenConnection returns, and cfg.ServerName, if
+// empty, is the host dialed. On a server's connections, given with
+// StreamOptions, it is the server (cfg needs Certificates or
+// GetCertificate), and the handshake is done as the connection is first
+// read or written; a failed one is the error of the handler's first read.
+func WithTLS(cfg *tls.Config) StreamOption {
+	if cfg == nil {
+		panic("asyncio: WithTLS with a nil *tls.Config")
+	}
+	return streamOptionFunc(func(c *streamConfig) { c.tls = cfg })
 }
 
 func newStreamConfig(opts []StreamOption) streamConfig {
@@ -626,6 +642,25 @@ func (s *Stream) LocalAddr() net.Addr { return s.conn.LocalAddr() }
 // RemoteAddr returns the address of the peer.
 func (s *Stream) RemoteAddr() net.Addr { return s.conn.RemoteAddr() }
 
+// clientTLS does the client side of a TLS handshake on conn, closing conn
+// if it fails.
+func clientTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, address string) (net.Conn, error) {
+	if cfg.ServerName == "" {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			host = address
+		}
+		cfg = cfg.Clone()
+		cfg.ServerName = host
+	}
+	tc := tls.Client(conn, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
 // OpenConnection connects to address on the named network ("tcp", "tcp4",
 // "tcp6", "unix") and returns a stream: the counterpart of
 // asyncio.open_connection. The task waits while the connection is made,
@@ -642,6 +677,9 @@ func OpenConnection(ctx context.Context, network, address string, opts ...Stream
 	nw := l.network()
 	go func() {
 		conn, err := nw.dial(ctx, cfg.dialer, network, address)
+		if err == nil && cfg.tls != nil {
+			conn, err = clientTLS(ctx, conn, cfg.tls, address)
+		}
 		drop := func() {
 			if conn != nil {
 				conn.Close() // the loop closed before it took the connection

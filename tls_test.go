@@ -1,0 +1,174 @@
+package asyncio_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+// testCert makes a self-signed certificate for 127.0.0.1, and a pool that
+// trusts it.
+func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "goasyncio test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+func TestStreamTLS(t *testing.T) {
+	cert, pool := testCert(t)
+	serverCfg := &tls.Config{Certificates: []tls.Certificate{cert}}
+	cases := []struct {
+		name    string
+		client  *tls.Config
+		wantErr bool
+	}{
+		{"trusted", &tls.Config{RootCAs: pool}, false},
+		{"untrusted", &tls.Config{}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var opts []asyncio.Option
+			if c.wantErr { // the server's handshake fails as well, which is reported
+				opts = append(opts, asyncio.WithExceptionHandler(func(e *asyncio.Exception) {
+					if e.Message != "connection handler failed" {
+						t.Errorf("unexpected report: %v", e)
+					}
+				}))
+			}
+			runReal(t, func(ctx context.Context) (int, error) {
+				srv, addr := echoServer(t, ctx, asyncio.StreamOptions(asyncio.WithTLS(serverCfg)))
+				defer srv.Close()
+				s, err := asyncio.OpenConnection(ctx, "tcp", addr, asyncio.WithTLS(c.client))
+				var unknown x509.UnknownAuthorityError
+				if c.wantErr {
+					if !errors.As(err, &unknown) {
+						t.Errorf("OpenConnection = %v, want an x509.UnknownAuthorityError", err)
+					}
+					return 0, nil
+				}
+				if err != nil {
+					return 0, err
+				}
+				defer s.Close()
+				s.Write([]byte("secret\n"))
+				line, err := s.ReadLine(ctx)
+				if string(line) != "secret\n" || err != nil {
+					t.Errorf("echo over TLS = %q, %v", line, err)
+				}
+				return 0, nil
+			}, opts...)
+		})
+	}
+}
+
+// Go code that wants a net.Conn runs on a stream's Conn view inside a
+// task: here crypto/tls itself, on both ends, over plain streams.
+func TestStreamConnCarriesTLS(t *testing.T) {
+	cert, pool := testCert(t)
+	runReal(t, func(ctx context.Context) (int, error) {
+		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+			tc := tls.Server(s.Conn(ctx), &tls.Config{Certificates: []tls.Certificate{cert}})
+			buf := make([]byte, 5)
+			if _, err := tc.Read(buf); err != nil {
+				return err
+			}
+			_, err := tc.Write(append([]byte("re: "), buf...))
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		defer srv.Close()
+		s, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
+		if err != nil {
+			return 0, err
+		}
+		tc := tls.Client(s.Conn(ctx), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+		defer tc.Close()
+		if _, err := tc.Write([]byte("hello")); err != nil {
+			return 0, err
+		}
+		buf := make([]byte, 9)
+		n, err := tc.Read(buf)
+		if string(buf[:n]) != "re: hello" {
+			t.Errorf("read %q, %v", buf[:n], err)
+		}
+		return 0, nil
+	})
+}
+
+// A deadline on the Conn view ends a Read with os.ErrDeadlineExceeded, a
+// net.Error that times out, and loses nothing.
+func TestStreamConnDeadline(t *testing.T) {
+	runReal(t, func(ctx context.Context) (int, error) {
+		release := asyncio.CreateFuture[int](ctx)
+		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+			if _, err := asyncio.Await(ctx, release); err != nil {
+				return err
+			}
+			s.Write([]byte("late"))
+			return s.Drain(ctx)
+		})
+		if err != nil {
+			return 0, err
+		}
+		defer srv.Close()
+		s, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
+		if err != nil {
+			return 0, err
+		}
+		defer s.Close()
+		conn := s.Conn(ctx)
+		conn.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+		buf := make([]byte, 4)
+		_, err = conn.Read(buf)
+		var ne net.Error
+		if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("Read past the deadline = %v, want os.ErrDeadlineExceeded", err)
+		}
+		conn.SetReadDeadline(time.Time{})
+		release.SetResult(0)
+		n, err := io.ReadFull(conn, buf)
+		if string(buf[:n]) != "late" {
+			t.Errorf("then read %q, %v", buf[:n], err)
+		}
+		return 0, nil
+	})
+}
