@@ -65,6 +65,10 @@ type Stream struct {
 	counted  bool // the reader goroutine counts as I/O in flight
 	pause    atomic.Bool
 	resume   chan struct{} // one token: go on reading
+	// StartTLS (starttls.go) stops both goroutines to swap conn.
+	upgrading atomic.Bool
+	upgrade   *Future[struct{}] // done when both goroutines have stopped
+	stopped   int               // goroutines stopped for the upgrade
 
 	// Write side, loop-confined.
 	high, low int
@@ -76,13 +80,14 @@ type Stream struct {
 	done      *Future[struct{}]
 
 	// Shared with the writer goroutine.
-	mu       sync.Mutex
-	out      []byte
-	outEOF   bool
-	outClose bool
-	wake     chan struct{} // one token: the writer has work
-	stop     chan struct{} // closed when the stream is torn down
-	stopOnce sync.Once
+	mu         sync.Mutex
+	out        []byte
+	outEOF     bool
+	outClose   bool
+	outUpgrade bool          // the writer stops for StartTLS once all is written
+	wake       chan struct{} // one token: the writer has work
+	stop       chan struct{} // closed when the stream is torn down
+	stopOnce   sync.Once
 }
 
 // A StreamOption configures a stream made by OpenConnection or StartServer.
@@ -203,6 +208,11 @@ func (s *Stream) readLoop() {
 		var data []byte
 		if n > 0 {
 			data = bytes.Clone(buf[:n])
+		}
+		if err != nil && s.upgrading.Load() {
+			// StartTLS ended the read: what came is kept for TLS.
+			s.post(func() { s.parked(data) })
+			return
 		}
 		if s.l.CallSoonThreadsafe(func() { s.received(data, err) }) != nil {
 			return // the loop is closed, and closed the connection
@@ -524,6 +534,16 @@ func (s *Stream) writeLoop() {
 			if closing {
 				s.conn.Close()
 				s.post(s.finish)
+				return
+			}
+			s.mu.Lock()
+			upgrade := s.outUpgrade && len(s.out) == 0
+			if upgrade {
+				s.outUpgrade = false
+			}
+			s.mu.Unlock()
+			if upgrade {
+				s.post(func() { s.parked(nil) })
 				return
 			}
 			break

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -168,6 +169,54 @@ func TestStreamConnDeadline(t *testing.T) {
 		n, err := io.ReadFull(conn, buf)
 		if string(buf[:n]) != "late" {
 			t.Errorf("then read %q, %v", buf[:n], err)
+		}
+		return 0, nil
+	})
+}
+
+// A plain conversation upgraded to TLS halfway, as SMTP's STARTTLS does,
+// on both sides.
+func TestStreamStartTLS(t *testing.T) {
+	cert, pool := testCert(t)
+	runReal(t, func(ctx context.Context) (int, error) {
+		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+			s.Write([]byte("220 ready\n"))
+			if line, err := s.ReadLine(ctx); err != nil || string(line) != "STARTTLS\n" {
+				return fmt.Errorf("server read %q, %v", line, err)
+			}
+			s.Write([]byte("220 go ahead\n"))
+			if err := s.StartTLSServer(ctx, &tls.Config{Certificates: []tls.Certificate{cert}}); err != nil {
+				return err
+			}
+			line, err := s.ReadLine(ctx)
+			if err != nil {
+				return err
+			}
+			s.Write(append([]byte("secure: "), line...))
+			return s.Drain(ctx)
+		})
+		if err != nil {
+			return 0, err
+		}
+		defer srv.Close()
+		c, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		greeting, _ := c.ReadLine(ctx)
+		c.Write([]byte("STARTTLS\n"))
+		goAhead, _ := c.ReadLine(ctx)
+		if string(greeting) != "220 ready\n" || string(goAhead) != "220 go ahead\n" {
+			t.Fatalf("plain part: %q, %q", greeting, goAhead)
+		}
+		if err := c.StartTLS(ctx, &tls.Config{RootCAs: pool}); err != nil {
+			return 0, err
+		}
+		c.Write([]byte("hello\n"))
+		reply, err := c.ReadLine(ctx)
+		if string(reply) != "secure: hello\n" {
+			t.Errorf("over TLS: %q, %v", reply, err)
 		}
 		return 0, nil
 	})
