@@ -125,6 +125,23 @@
 //     asyncio.run does; a second SIGINT ends the process with Go's default
 //     action, where asyncio raises KeyboardInterrupt.
 //
+// # Network I/O
+//
+// Tasks open connections with OpenConnection and serve them with
+// StartServer, which runs a handler task per connection; a Stream reads as
+// asyncio's StreamReader does (Read, ReadExactly, ReadUntil, ReadLine) and
+// writes as its StreamWriter does (Write buffers, Drain waits while the
+// buffer is above its high-water mark). WithTLS and StartTLS speak TLS;
+// ListenDatagram and DialDatagram are UDP endpoints. Each connection has a
+// reader and a writer goroutine that hand bytes to the loop; no goroutine
+// is started per call, the loop never blocks on a socket, and a task
+// interrupted in a read or a Drain leaves the stream as it was: no byte is
+// lost or read twice. Go code that takes an io.Reader, io.Writer or
+// net.Conn runs on Stream.Conn(ctx) inside a task. An open connection,
+// server or endpoint counts as I/O in flight: under WithVirtualClock time
+// does not jump while it may still deliver. The loop closes what is left
+// open when it closes.
+//
 // # Ordering
 //
 // The schedule is deterministic, which makes runs reproducible:
