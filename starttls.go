@@ -56,7 +56,7 @@ func (s *Stream) startTLS(ctx context.Context, cfg *tls.Config, server bool) err
 		s.abort()
 		return err
 	}
-	s.conn = tc
+	s.conn, s.raw = tc, nil // every write goes through TLS now
 	s.upgrade = nil
 	s.setCounted(true)
 	go s.readLoop()

@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/goasyncio/asyncio/internal/waitq"
 )
@@ -71,6 +72,7 @@ type Stream struct {
 	stopped   int               // goroutines stopped for the upgrade
 
 	// Write side, loop-confined.
+	raw       syscall.RawConn // for writes straight from the loop; nil if none
 	high, low int
 	pending   int   // bytes given to Write and not written yet
 	werr      error // why writing failed
@@ -192,6 +194,7 @@ func newStream(l *Loop, conn net.Conn, c streamConfig) *Stream {
 		resume: make(chan struct{}, 1), wake: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	s.done = &Future[struct{}]{fb: futureBase{l: l}}
+	s.raw = rawConnOf(conn)
 	s.node = l.track(streamAborter{s})
 	s.counted = true
 	l.addExternal()
@@ -458,6 +461,19 @@ func (s *Stream) Write(p []byte) (int, error) {
 	case len(p) == 0:
 		return 0, nil
 	}
+	total := len(p)
+	if s.pending == 0 && s.raw != nil && s.upgrade == nil {
+		// Nothing queued: try the socket straight away, as uvloop does,
+		// and hand the writer goroutine only what it does not take.
+		n, err := tryWrite(s.raw, p)
+		if err != nil {
+			s.werr = err
+			return 0, err
+		}
+		if p = p[n:]; len(p) == 0 {
+			return total, nil
+		}
+	}
 	s.mu.Lock()
 	s.out = append(s.out, p...)
 	s.mu.Unlock()
@@ -466,7 +482,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 	}
 	s.pending += len(p)
 	s.signalWriter()
-	return len(p), nil
+	return total, nil
 }
 
 func (s *Stream) signalWriter() {

@@ -485,3 +485,40 @@ func TestStreamConcurrentReadIsAnError(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// BenchmarkStreamEcho is one round trip of a 64-byte line between a client
+// stream and an echo server on 127.0.0.1.
+func BenchmarkStreamEcho(b *testing.B) {
+	line := []byte(strings.Repeat("x", 63) + "\n")
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+			for {
+				l, err := s.ReadLine(ctx)
+				if err != nil {
+					return nil
+				}
+				s.Write(l)
+			}
+		})
+		if err != nil {
+			return 0, err
+		}
+		defer srv.Close()
+		c, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		b.ResetTimer()
+		for range b.N {
+			c.Write(line)
+			if _, err := c.ReadLine(ctx); err != nil {
+				return 0, err
+			}
+		}
+		return 0, nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}

@@ -1,0 +1,14 @@
+//go:build !unix
+
+package asyncio
+
+import (
+	"net"
+	"syscall"
+)
+
+// rawConnOf returns nil: on this system every write goes through the
+// stream's writer goroutine.
+func rawConnOf(net.Conn) syscall.RawConn { return nil }
+
+func tryWrite(syscall.RawConn, []byte) (int, error) { return 0, nil }
