@@ -158,7 +158,7 @@
 // # Virtual time
 //
 // Under WithVirtualClock the loop's clock jumps to the next timer whenever
-// nothing is ready and no executor work is in flight, so tests that sleep
+// nothing is ready and no executor work or I/O is in flight, so tests that sleep
 // for hours finish at once and print the same times on every run. A loop
 // with no ready work, no timers and no executor work in flight can never
 // progress again: Run and RunUntilComplete then return an error matching

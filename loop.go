@@ -137,7 +137,11 @@ func (f optionFunc) apply(l *Loop) { f(l) }
 // Goroutines that the loop does not know about do not hold the clock: a
 // goroutine that would call CallSoonThreadsafe later does not keep the loop
 // from jumping ahead or reporting a deadlock. Work handed to other
-// goroutines must be counted by the loop's executor bridge.
+// goroutines must be counted by the loop's executor bridge. I/O counts as
+// work in flight: while a stream, server or datagram endpoint of the loop
+// is open, the clock does not jump, since the network may still deliver;
+// a test that wants virtual time closes its connections, or runs them on
+// a simulated network.
 func WithVirtualClock() Option {
 	return optionFunc(func(l *Loop) { l.virtual = true })
 }
