@@ -20,8 +20,11 @@ import (
 // program can shut down gracefully. That SIGINT also resets SIGINT to its
 // default action for the whole process, as signal.Reset does, so that a
 // second one ends the program at once. Run does this only if the process
-// does not ignore SIGINT (see signal.Ignored); a handler that main installs
-// with AddSignalHandler replaces it, and it ends when main returns.
+// does not ignore SIGINT (see signal.Ignored) and no WithContext option was
+// given: a program that passes a ctx, from signal.NotifyContext say, stops
+// main through it, and two handlers of one SIGINT would race. A handler
+// that main installs with AddSignalHandler replaces Run's, which ends when
+// main returns.
 //
 // Under WithVirtualClock, if main can never complete because every task is
 // blocked, Run returns an error matching ErrDeadlock that names them.
@@ -32,8 +35,8 @@ import (
 // RuntimeError there; a task runs main by calling it, or with CreateTask.
 func Run[T any](main func(ctx context.Context) (T, error), opts ...Option) (T, error) {
 	l := NewLoop(opts...)
-	l.runSIGINT = true
-	defer l.Close() // also when main exits with runtime.Goexit, as t.FailNow does
+	l.runSIGINT = l.parent == nil // WithContext's ctx is how the caller stops main
+	defer l.Close()               // also when main exits with runtime.Goexit, as t.FailNow does
 	v, err := RunUntilComplete(l, main)
 	if serr := l.shutdown(); serr != nil {
 		l.report(&Exception{Message: "tasks still pending when Run returned", Err: serr})

@@ -311,6 +311,32 @@ func TestRunLeavesSIGINTToHandler(t *testing.T) {
 	}
 }
 
+// TestRunWithContextLeavesSIGINT checks that Run leaves SIGINT alone when
+// given WithContext: the caller stops main through that ctx (from
+// signal.NotifyContext, as cmd/aiofetch does), and Run's own handling
+// raced with it, so that main sometimes ended with ErrInterrupted before
+// the caller's ctx was done.
+func TestRunWithContextLeavesSIGINT(t *testing.T) {
+	skipIfSIGINTIgnored(t)
+	caller := notify(t, os.Interrupt) // keeps SIGINT from ending the test binary
+	got := runReal(t, func(ctx context.Context) (string, error) {
+		if err := raise(syscall.SIGINT); err != nil {
+			return "", err
+		}
+		// Once the caller has the signal, Run would have had it too.
+		if _, err := asyncio.ToThread(ctx, func() (os.Signal, error) { return <-caller, nil }); err != nil {
+			return "", err
+		}
+		if err := asyncio.Sleep(ctx, 20*time.Millisecond); err != nil {
+			return "", err // cancelled: Run handled the SIGINT
+		}
+		return "left to the caller", nil
+	}, asyncio.WithContext(context.Background()))
+	if got != "left to the caller" {
+		t.Errorf("main returned %q", got)
+	}
+}
+
 // The signal tests that end a process run in a child: this test binary,
 // started with signalChildEnv naming what to do.
 const signalChildEnv = "ASYNCIO_SIGNAL_CHILD"
