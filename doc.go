@@ -125,7 +125,7 @@
 //     asyncio.run does; a second SIGINT ends the process with Go's default
 //     action, where asyncio raises KeyboardInterrupt.
 //
-// # Network I/O
+// # I/O, subprocesses and signals
 //
 // Tasks open connections with OpenConnection and serve them with
 // StartServer, which runs a handler task per connection; a Stream reads as
@@ -141,6 +141,14 @@
 // server or endpoint counts as I/O in flight: under WithVirtualClock time
 // does not jump while it may still deliver. The loop closes what is left
 // open when it closes.
+//
+// CreateSubprocessExec and CreateSubprocessShell start child processes
+// whose standard streams can be Streams; Wait, Communicate, Kill and
+// SendSignal work as asyncio's do, a cancelled Wait leaves no zombie, and
+// the loop kills and reaps the children still running when it closes.
+// AddSignalHandler runs a function on the loop when a signal arrives; Run
+// cancels its main task on the first SIGINT, as asyncio.run does, unless
+// it is given WithContext.
 //
 // # Ordering
 //

@@ -311,7 +311,9 @@ func (l *Loop) RunForever() error {
 // to the exception handler, unwound so that its deferred calls run, and
 // marked cancelled. Futures and tasks whose error was never retrieved are
 // reported too. Signal handlers are removed, as RemoveSignalHandler does.
-// Streams, servers and datagram endpoints left open are closed. The
+// Streams, servers and datagram endpoints left open are closed, and child
+// processes still running are killed and reaped, which Close waits for.
+// The
 // default executor the loop made is shut down without waiting for its work
 // (see ShutdownDefaultExecutor). Close returns
 // ErrLoopRunning on a running loop; on a closed loop it does nothing.
