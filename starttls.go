@@ -56,11 +56,10 @@ func (s *Stream) startTLS(ctx context.Context, cfg *tls.Config, server bool) err
 		s.abort()
 		return err
 	}
-	s.conn, s.raw = tc, nil // every write goes through TLS now
+	s.conn, s.raw, s.rawRead = tc, nil, nil // everything goes through TLS now
 	s.upgrade = nil
 	s.setCounted(true)
 	go s.readLoop()
-	go s.writeLoop()
 	return nil
 }
 
@@ -99,12 +98,14 @@ func (s *Stream) flush(ctx context.Context) error {
 // deadline in the past, which ends the read it is in.
 func (s *Stream) park(ctx context.Context) error {
 	s.upgrade = CreateFuture[struct{}](ctx)
-	s.stopped = 0
 	s.upgrading.Store(true)
 	s.mu.Lock()
-	s.outUpgrade = true
+	s.stopped = 1 // the writer, unless it runs: then it stops when it sees outUpgrade
+	if s.writing {
+		s.stopped = 0
+		s.outUpgrade = true
+	}
 	s.mu.Unlock()
-	s.signalWriter()
 	s.conn.SetReadDeadline(time.Unix(1, 0))
 	select { // a paused reader goes back to its read, which ends at once
 	case s.resume <- struct{}{}:

@@ -73,6 +73,7 @@ type Stream struct {
 
 	// Write side, loop-confined.
 	raw       syscall.RawConn // for writes straight from the loop; nil if none
+	rawRead   syscall.RawConn // for the reader goroutine, fixed before it starts
 	high, low int
 	pending   int   // bytes given to Write and not written yet
 	werr      error // why writing failed
@@ -86,8 +87,9 @@ type Stream struct {
 	out        []byte
 	outEOF     bool
 	outClose   bool
-	outUpgrade bool          // the writer stops for StartTLS once all is written
-	wake       chan struct{} // one token: the writer has work
+	outUpgrade bool // the writer stops for StartTLS once all is written
+	writing    bool // the writer goroutine runs; it ends when it has nothing to do
+	wfailed    atomic.Bool
 	stop       chan struct{} // closed when the stream is torn down
 	stopOnce   sync.Once
 }
@@ -191,33 +193,38 @@ func (e *LimitOverrunError) Error() string {
 func newStream(l *Loop, conn net.Conn, c streamConfig) *Stream {
 	s := &Stream{
 		l: l, conn: conn, limit: c.limit, high: c.high, low: c.low,
-		resume: make(chan struct{}, 1), wake: make(chan struct{}, 1), stop: make(chan struct{}),
+		resume: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	s.done = &Future[struct{}]{fb: futureBase{l: l}}
 	s.raw = rawConnOf(conn)
+	s.rawRead = s.raw
 	s.node = l.track(streamAborter{s})
 	s.counted = true
 	l.addExternal()
 	go s.readLoop()
-	go s.writeLoop()
 	return s
 }
 
+// readBufs are the buffers reads from connections go into: a reader
+// goroutine takes one only for as long as a read lasts where it can wait
+// for data without one, so an idle connection holds none.
+var readBufs = sync.Pool{New: func() any {
+	b := make([]byte, readChunk)
+	return &b
+}}
+
 // readLoop is the reader goroutine.
 func (s *Stream) readLoop() {
-	buf := make([]byte, readChunk)
 	for {
-		n, err := s.conn.Read(buf)
-		var data []byte
-		if n > 0 {
-			data = bytes.Clone(buf[:n])
-		}
+		buf, n, err := s.readChunk()
+		data := (*buf)[:n]
 		if err != nil && s.upgrading.Load() {
 			// StartTLS ended the read: what came is kept for TLS.
-			s.post(func() { s.parked(data) })
+			s.post(func() { s.parked(data); readBufs.Put(buf) })
 			return
 		}
-		if s.l.CallSoonThreadsafe(func() { s.received(data, err) }) != nil {
+		if s.l.CallSoonThreadsafe(func() { s.received(data, err); readBufs.Put(buf) }) != nil {
+			readBufs.Put(buf)
 			return // the loop is closed, and closed the connection
 		}
 		if err != nil {
@@ -231,6 +238,20 @@ func (s *Stream) readLoop() {
 			}
 		}
 	}
+}
+
+// readChunk reads what has come, into a buffer from readBufs. Where the
+// connection has a descriptor it waits for data holding no buffer.
+func (s *Stream) readChunk() (buf *[]byte, n int, err error) {
+	if s.rawRead != nil {
+		if buf, n, err = readRaw(s.rawRead); buf != nil {
+			return buf, n, err
+		}
+		return readBufs.Get().(*[]byte), 0, err
+	}
+	buf = readBufs.Get().(*[]byte)
+	n, err = s.conn.Read(*buf)
+	return buf, n, err
 }
 
 // received takes a chunk from the reader goroutine, on the loop.
@@ -476,19 +497,22 @@ func (s *Stream) Write(p []byte) (int, error) {
 	}
 	s.mu.Lock()
 	s.out = append(s.out, p...)
+	s.startWriterLocked()
 	s.mu.Unlock()
 	if s.pending == 0 {
 		s.l.addExternal() // written bytes in flight
 	}
 	s.pending += len(p)
-	s.signalWriter()
 	return total, nil
 }
 
-func (s *Stream) signalWriter() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// startWriterLocked starts the writer goroutine unless it runs; s.mu is
+// held. The writer ends once it has nothing to do, so an idle stream has
+// no writer.
+func (s *Stream) startWriterLocked() {
+	if !s.writing {
+		s.writing = true
+		go s.writeLoop()
 	}
 }
 
@@ -514,55 +538,49 @@ func (s *Stream) Drain(ctx context.Context) error {
 	return s.werr
 }
 
-// writeLoop is the writer goroutine.
+// writeLoop is the writer goroutine: it writes what Write queued, then
+// carries out WriteEOF, Close or StartTLS once everything before them is
+// written, and ends when there is nothing left to do.
 func (s *Stream) writeLoop() {
 	var batch []byte
-	failed := false
 	for {
-		select {
-		case <-s.wake:
-		case <-s.stop:
-			return
+		s.mu.Lock()
+		batch, s.out = s.out, batch[:0]
+		idle := len(batch) == 0
+		eof, closing, upgrade := idle && s.outEOF, idle && s.outClose, idle && s.outUpgrade
+		switch {
+		case eof:
+			s.outEOF = false
+		case closing:
+			s.writing = false
+		case upgrade:
+			s.outUpgrade = false
+			s.writing = false
+		case idle:
+			s.writing = false // a later Write starts another writer
 		}
-		for {
-			s.mu.Lock()
-			batch, s.out = s.out, batch[:0]
-			eof, closing := s.outEOF && len(batch) == 0, s.outClose // the end once all is written
-			if eof {
-				s.outEOF = false
+		s.mu.Unlock()
+		switch {
+		case !idle:
+			size, n, err := len(batch), len(batch), error(nil)
+			if !s.wfailed.Load() {
+				n, err = s.conn.Write(batch)
+				s.wfailed.Store(err != nil)
 			}
-			s.mu.Unlock()
-			if size := len(batch); size > 0 {
-				n, err := size, error(nil)
-				if !failed {
-					n, err = s.conn.Write(batch)
-					failed = err != nil
-				}
-				s.post(func() { s.written(size, n, err) })
-				continue
+			s.post(func() { s.written(size, n, err) })
+		case eof:
+			if err := closeWrite(s.conn); err != nil {
+				s.post(func() { s.written(0, 0, err) })
 			}
-			if eof {
-				err := closeWrite(s.conn)
-				if err != nil {
-					s.post(func() { s.written(0, 0, err) })
-				}
-			}
-			if closing {
-				s.conn.Close()
-				s.post(s.finish)
-				return
-			}
-			s.mu.Lock()
-			upgrade := s.outUpgrade && len(s.out) == 0
-			if upgrade {
-				s.outUpgrade = false
-			}
-			s.mu.Unlock()
-			if upgrade {
-				s.post(func() { s.parked(nil) })
-				return
-			}
-			break
+		case closing:
+			s.conn.Close()
+			s.post(s.finish)
+			return
+		case upgrade:
+			s.post(func() { s.parked(nil) })
+			return
+		default:
+			return
 		}
 	}
 }
@@ -608,8 +626,8 @@ func (s *Stream) WriteEOF() error {
 	s.shut = true
 	s.mu.Lock()
 	s.outEOF = true
+	s.startWriterLocked()
 	s.mu.Unlock()
-	s.signalWriter()
 	return nil
 }
 
@@ -623,8 +641,8 @@ func (s *Stream) Close() error {
 	s.closed, s.shut = true, true
 	s.mu.Lock()
 	s.outClose = true
+	s.startWriterLocked()
 	s.mu.Unlock()
-	s.signalWriter()
 	return nil
 }
 

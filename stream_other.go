@@ -12,3 +12,5 @@ import (
 func rawConnOf(net.Conn) syscall.RawConn { return nil }
 
 func tryWrite(syscall.RawConn, []byte) (int, error) { return 0, nil }
+
+func readRaw(syscall.RawConn) (*[]byte, int, error) { return nil, 0, nil }

@@ -522,3 +522,58 @@ func BenchmarkStreamEcho(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkIdleConnections reports the memory a loop holds per open, idle
+// connection: the server's stream, its reader goroutine and the handler
+// task parked in a read. The clients are plain connections outside the
+// loop, not counted.
+func BenchmarkIdleConnections(b *testing.B) {
+	const n = 2000
+	for range b.N {
+		var clients []net.Conn
+		_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+			accepted := 0
+			var all asyncio.Event
+			srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+				if accepted++; accepted == n {
+					all.Set()
+				}
+				_, err := s.ReadLine(ctx) // idle until the end
+				return err
+			})
+			if err != nil {
+				return 0, err
+			}
+			defer srv.Close()
+			var before, after runtime.MemStats
+			settle := func(m *runtime.MemStats) {
+				for range 3 { // objects with finalizers, as connections have, take two cycles
+					runtime.GC()
+				}
+				runtime.ReadMemStats(m)
+			}
+			settle(&before)
+			addr := srv.Addrs()[0].String()
+			for range n {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					return 0, err
+				}
+				clients = append(clients, c)
+			}
+			if err := all.Wait(ctx); err != nil {
+				return 0, err
+			}
+			settle(&after)
+			used := int64(after.HeapAlloc+after.StackInuse) - int64(before.HeapAlloc+before.StackInuse)
+			b.ReportMetric(float64(used)/n, "B/conn")
+			for _, c := range clients {
+				c.Close()
+			}
+			return 0, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

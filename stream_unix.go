@@ -4,7 +4,9 @@ package asyncio
 
 import (
 	"errors"
+	"io"
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -47,4 +49,37 @@ func tryWrite(rc syscall.RawConn, p []byte) (int, error) {
 		return 0, werr
 	}
 	return n, nil
+}
+
+// readRaw waits until the connection has data, holding no buffer while it
+// waits, then reads what has come into a buffer from readBufs. At the end
+// of the stream it returns io.EOF; buf is nil if nothing was read.
+func readRaw(rc syscall.RawConn) (buf *[]byte, n int, err error) {
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		b := readBufs.Get().(*[]byte)
+		for {
+			n, rerr = syscall.Read(int(fd), *b)
+			if rerr != syscall.EINTR {
+				break
+			}
+		}
+		if rerr == syscall.EAGAIN {
+			readBufs.Put(b)
+			return false // wait until readable, then call again
+		}
+		buf = b
+		return true
+	})
+	switch {
+	case err != nil:
+	case rerr != nil:
+		err = os.NewSyscallError("read", rerr)
+	case n == 0:
+		err = io.EOF
+	}
+	if n < 0 {
+		n = 0
+	}
+	return buf, n, err
 }
