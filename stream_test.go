@@ -577,3 +577,89 @@ func BenchmarkIdleConnections(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStreamThroughput moves b.N bytes over one stream on loopback,
+// in 64 KiB pieces, to or from a plain connection outside the loop: the
+// stream writes with Write and Drain, or reads with Read.
+func BenchmarkStreamThroughput(b *testing.B) {
+	const piece = 64 << 10
+	b.Run("send", func(b *testing.B) {
+		b.SetBytes(1)
+		ln, addr := plainPeer(b, func(c net.Conn) { io.Copy(io.Discard, c) })
+		defer ln.Close()
+		_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+			c, err := asyncio.OpenConnection(ctx, "tcp", addr)
+			if err != nil {
+				return 0, err
+			}
+			data := make([]byte, piece)
+			b.ResetTimer()
+			for left := b.N; left > 0; left -= piece {
+				c.Write(data[:min(left, piece)])
+				if err := c.Drain(ctx); err != nil {
+					return 0, err
+				}
+			}
+			c.Close()
+			return 0, c.WaitClosed(ctx)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
+	b.Run("receive", func(b *testing.B) {
+		b.SetBytes(1)
+		ln, addr := plainPeer(b, func(c net.Conn) {
+			data := make([]byte, piece)
+			for left := b.N; left > 0; left -= piece {
+				c.Write(data[:min(left, piece)])
+			}
+			c.Close()
+		})
+		defer ln.Close()
+		_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+			c, err := asyncio.OpenConnection(ctx, "tcp", addr)
+			if err != nil {
+				return 0, err
+			}
+			defer c.Close()
+			buf := make([]byte, piece)
+			b.ResetTimer()
+			total := 0
+			for {
+				n, err := c.Read(ctx, buf)
+				total += n
+				if err == io.EOF {
+					break
+				} else if err != nil {
+					return 0, err
+				}
+			}
+			if total != b.N {
+				b.Errorf("received %d of %d bytes", total, b.N)
+			}
+			return 0, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// plainPeer listens on 127.0.0.1 and serves one connection with serve, on
+// a goroutine of its own, outside any loop.
+func plainPeer(b *testing.B, serve func(net.Conn)) (net.Listener, string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		serve(c)
+	}()
+	return ln, ln.Addr().String()
+}
