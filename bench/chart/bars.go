@@ -105,15 +105,19 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 }
 
 // formatValue formats v as the report does: nanoseconds scaled to ns, µs,
-// ms or s; bytes to B, KiB or MiB; three significant digits.
+// ms or s; bytes to B, KiB or MiB; requests per second to /s, k/s or M/s;
+// three significant digits.
 func formatValue(v float64, unit string) string {
 	type step struct {
 		size float64
 		name string
 	}
 	steps := []step{{1, "ns"}, {1e3, "µs"}, {1e6, "ms"}, {1e9, "s"}}
-	if unit == "bytes" {
+	switch unit {
+	case "bytes":
 		steps = []step{{1, "B"}, {1 << 10, "KiB"}, {1 << 20, "MiB"}, {1 << 30, "GiB"}}
+	case "req/s":
+		steps = []step{{1, "/s"}, {1e3, "k/s"}, {1e6, "M/s"}}
 	}
 	s := steps[0]
 	for _, st := range steps[1:] {

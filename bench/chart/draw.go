@@ -14,22 +14,24 @@ import (
 
 // colors gives each runtime its color; goasyncio's stands out.
 var colors = map[string]color.Color{
-	"goasyncio": color.RGBA{0x00, 0x5a, 0xd6, 0xff},
-	"asyncio":   color.RGBA{0xf2, 0xb7, 0x01, 0xff},
-	"uvloop":    color.RGBA{0xe3, 0x6c, 0x0a, 0xff},
-	"greenlet":  color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
-	"node":      color.RGBA{0x8c, 0x56, 0x4b, 0xff},
-	"go":        color.RGBA{0x7f, 0x7f, 0x7f, 0xff},
+	"goasyncio":    color.RGBA{0x00, 0x5a, 0xd6, 0xff},
+	"asyncio":      color.RGBA{0xf2, 0xb7, 0x01, 0xff},
+	"uvloop":       color.RGBA{0xe3, 0x6c, 0x0a, 0xff},
+	"uvloop-proto": color.RGBA{0xa8, 0x32, 0x00, 0xff},
+	"greenlet":     color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
+	"node":         color.RGBA{0x8c, 0x56, 0x4b, 0xff},
+	"go":           color.RGBA{0x7f, 0x7f, 0x7f, 0xff},
 }
 
 // names are the runtimes' names in the legend.
 var names = map[string]string{
-	"goasyncio": "goasyncio",
-	"asyncio":   "CPython asyncio",
-	"uvloop":    "asyncio + uvloop",
-	"greenlet":  "Python greenlet",
-	"node":      "Node.js",
-	"go":        "plain Go (floor)",
+	"goasyncio":    "goasyncio",
+	"asyncio":      "CPython asyncio",
+	"uvloop":       "asyncio + uvloop",
+	"uvloop-proto": "uvloop raw protocol",
+	"greenlet":     "Python greenlet",
+	"node":         "Node.js",
+	"go":           "plain Go (floor)",
 }
 
 func colorOf(rt string) color.Color {

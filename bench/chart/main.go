@@ -64,7 +64,7 @@ type summary struct {
 // A panel is one plot of the chart.
 type panel struct {
 	Title   string   `json:"title"`
-	Unit    string   `json:"unit"` // "ns" or "bytes"
+	Unit    string   `json:"unit"` // "ns", "bytes" or "req/s"
 	Metrics []metric `json:"metrics"`
 }
 

@@ -11,16 +11,17 @@ import (
 const ours = "goasyncio"
 
 // runtimeOrder is the order of the table's columns.
-var runtimeOrder = []string{ours, "asyncio", "uvloop", "greenlet", "node", "go"}
+var runtimeOrder = []string{ours, "asyncio", "uvloop", "uvloop-proto", "greenlet", "node", "go"}
 
 // runtimeNames are the runtimes' names in headings.
 var runtimeNames = map[string]string{
-	ours:       "goasyncio",
-	"asyncio":  "CPython asyncio",
-	"uvloop":   "uvloop",
-	"greenlet": "greenlet",
-	"node":     "Node.js",
-	"go":       "plain Go",
+	ours:           "goasyncio",
+	"asyncio":      "CPython asyncio",
+	"uvloop":       "uvloop",
+	"uvloop-proto": "uvloop's raw protocol",
+	"greenlet":     "greenlet",
+	"node":         "Node.js",
+	"go":           "plain Go",
 }
 
 // A unit says how a metric's values are measured and shown.
@@ -29,10 +30,14 @@ type unit int
 const (
 	nanoseconds unit = iota
 	bytes
+	perSecond // requests per second: the one unit where higher is better
 )
 
+// higherIsBetter reports whether a larger value in unit u is the better one.
+func (u unit) higherIsBetter() bool { return u == perSecond }
+
 // A metric is one row of the table: a number taken from the records of one
-// workload. For every metric, lower is better.
+// workload. Lower is better, except in the unit perSecond.
 type metric struct {
 	id       string // "W1"; "W3.rss" for a second number of W3
 	workload string // the records' workload
@@ -44,6 +49,9 @@ type metric struct {
 }
 
 func nsPerOp(r *record.Record) float64 { return r.NSPerOp }
+
+// perSec is the inverse of the time per operation: requests per second.
+func perSec(r *record.Record) float64 { return 1e9 / r.NSPerOp }
 
 var metrics = []metric{
 	{"W1", "W1", "W1 spawn", "per task", nanoseconds, "time per operation (lower is better)", nsPerOp},
@@ -57,6 +65,8 @@ var metrics = []metric{
 	{"W5", "W5", "W5 switch", "per switch", nanoseconds, "time per operation (lower is better)", nsPerOp},
 	{"W6", "W6", "W6 future", "per future", nanoseconds, "time per operation (lower is better)", nsPerOp},
 	{"W7", "W7", "W7 HTTP fan-out", "per request, 16 in flight", nanoseconds, "time per operation (lower is better)", nsPerOp},
+	{"E10", "E10", "E10 echo", "1 KiB requests per second, 10 connections", perSecond, "echo server: requests per second (higher is better)", perSec},
+	{"E100", "E100", "E100 echo", "1 KiB requests per second, 100 connections", perSecond, "echo server: requests per second (higher is better)", perSec},
 }
 
 // A cell is what one runtime measured for one metric over the repetitions.
@@ -178,12 +188,17 @@ func (res *results) row(id string) *row {
 	return nil
 }
 
-// ratio returns how many times other's median is ours: above 1 when
-// goasyncio is faster or smaller. ok is false when either has no value.
+// ratio returns how many times goasyncio does better than other: other's
+// median over ours, or ours over other's where higher is better; above 1
+// when goasyncio is faster or smaller. ok is false when either has no
+// value.
 func (rw *row) ratio(other string) (r float64, ok bool) {
 	a, b := rw.cells[ours], rw.cells[other]
-	if !a.ok() || !b.ok() || a.median <= 0 {
+	if !a.ok() || !b.ok() || a.median <= 0 || b.median <= 0 {
 		return 0, false
+	}
+	if rw.unit.higherIsBetter() {
+		return a.median / b.median, true
 	}
 	return b.median / a.median, true
 }

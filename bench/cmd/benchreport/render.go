@@ -10,6 +10,14 @@ import (
 // formatValue formats v, in unit u, with about three significant digits.
 func formatValue(v float64, u unit) string {
 	switch u {
+	case perSecond:
+		switch {
+		case v < 1e3:
+			return sig3(v) + " req/s"
+		case v < 1e6:
+			return sig3(v/1e3) + " k req/s"
+		}
+		return sig3(v/1e6) + " M req/s"
 	case bytes:
 		switch {
 		case v < 1024:
@@ -142,7 +150,7 @@ func (res *results) text() string {
 		fmt.Fprintln(tw, strings.Join(line, "\t"))
 	}
 	tw.Flush()
-	fmt.Fprintf(&b, "\nmedians of %d repetitions; vs X = X's median / goasyncio's (above 1× goasyncio is faster or smaller)\n", res.reps)
+	fmt.Fprintf(&b, "\nmedians of %d repetitions; vs X = X's median / goasyncio's, the other way round for req/s (above 1× goasyncio is faster or smaller)\n", res.reps)
 	fmt.Fprintf(&b, "\ntargets: %d met, %d missed of %d\n", res.count(met), res.missed, len(res.targets))
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, t := range res.targets {
@@ -160,8 +168,9 @@ func (res *results) markdown(info []keyValue, chart string) string {
 	var b strings.Builder
 	b.WriteString("# Benchmark results\n\n")
 	b.WriteString("Written by `bench/run`; see [README.md](README.md) for what each workload measures and how to read this.\n")
-	b.WriteString("Lower is better everywhere. Each figure is the median of the repetitions; ")
-	b.WriteString("**vs X** is X's median divided by goasyncio's, so above 1× goasyncio is faster (or smaller).\n\n")
+	b.WriteString("Lower is better, except for requests per second (the echo server, E10 and E100). ")
+	b.WriteString("Each figure is the median of the repetitions; **vs X** is X's median divided by goasyncio's ")
+	b.WriteString("(goasyncio's divided by X's for requests per second), so above 1× goasyncio is faster (or smaller).\n\n")
 	if len(info) > 0 {
 		b.WriteString("## Machine and run\n\n")
 		for _, kv := range info {
@@ -266,7 +275,7 @@ type chartSummary struct {
 // A chartPanel is one plot of the chart, in one unit.
 type chartPanel struct {
 	Title   string        `json:"title"`
-	Unit    string        `json:"unit"` // "ns" or "bytes"
+	Unit    string        `json:"unit"` // "ns", "bytes" or "req/s"
 	Metrics []chartMetric `json:"metrics"`
 }
 
@@ -291,8 +300,11 @@ func (res *results) summary() chartSummary {
 		p := panels[rw.panel]
 		if p == nil {
 			u := "ns"
-			if rw.unit == bytes {
+			switch rw.unit {
+			case bytes:
 				u = "bytes"
+			case perSecond:
+				u = "req/s"
 			}
 			p = &chartPanel{Title: rw.panel, Unit: u}
 			panels[rw.panel] = p

@@ -9,7 +9,8 @@ import (
 type targetKind int
 
 const (
-	// speedup: the other runtime's median over ours is at least the
+	// speedup: the ratio of the row (the other runtime's median over
+	// ours, or ours over its for requests per second) is at least the
 	// threshold.
 	speedup targetKind = iota
 	// slowdown: our median over the other runtime's is at most the
@@ -19,7 +20,7 @@ const (
 	ceiling
 )
 
-// A target is one of the goals of issues 9 and 13 for goasyncio.
+// A target is one of the goals of issues 9, 13 and 14 for goasyncio.
 type target struct {
 	metric    string
 	kind      targetKind
@@ -28,7 +29,7 @@ type target struct {
 	stretch   bool
 }
 
-// targets are the goals of issues 9 and 13, measured in the same run.
+// targets are the goals of issues 9, 13 and 14, measured in the same run.
 var targets = []target{
 	{metric: "W1", kind: speedup, against: "asyncio", threshold: 4.5},
 	{metric: "W1c", kind: speedup, against: "asyncio", threshold: 4.5}, // issue 13
@@ -41,6 +42,10 @@ var targets = []target{
 	{metric: "W3m", kind: ceiling, threshold: 3.2 * 1024}, // 3.2 KiB
 	{metric: "W1", kind: slowdown, against: "go", threshold: 3},
 	{metric: "W2", kind: slowdown, against: "go", threshold: 3},
+	{metric: "E10", kind: speedup, against: "uvloop", threshold: 1.5}, // issue 14
+	{metric: "E100", kind: speedup, against: "uvloop", threshold: 1.5},
+	{metric: "E10", kind: speedup, against: "go", threshold: 0.8},
+	{metric: "E100", kind: speedup, against: "go", threshold: 0.8},
 }
 
 // A status is where a target stands.
@@ -121,9 +126,12 @@ func (t *targetResult) goal() string {
 	s := ""
 	switch t.kind {
 	case speedup:
-		if t.threshold == 1 {
+		switch {
+		case t.unit == perSecond:
+			s = fmt.Sprintf("≥ %g× %s's requests per second", t.threshold, runtimeNames[t.against])
+		case t.threshold == 1:
 			s = "faster than " + runtimeNames[t.against]
-		} else {
+		default:
 			s = fmt.Sprintf("≥ %g× faster than %s", t.threshold, runtimeNames[t.against])
 		}
 	case slowdown:

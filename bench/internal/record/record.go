@@ -17,23 +17,24 @@ import (
 // A Record is the outcome of one run of one workload by one runtime.
 type Record struct {
 	// Runtime names the implementation: goasyncio, asyncio, uvloop,
+	// uvloop-proto (uvloop's raw protocol, for the echo server only),
 	// greenlet, node or go.
 	Runtime string `json:"runtime"`
-	// Workload is the workload's ID, W1 to W7, or W3m for the memory half
-	// of W3.
+	// Workload is the workload's ID, W1 to W7, W1c for W1 cold, W3m for
+	// the memory half of W3, or E10 and E100 for the echo server.
 	Workload string `json:"workload"`
 	// Impl says in a few words how the runtime does the work, for example
 	// "asyncio.Queue put_nowait/get".
 	Impl string `json:"impl,omitempty"`
 	// Ops is the number of operations timed: tasks, round trips, calls,
-	// switches or requests.
+	// switches, requests or echoes.
 	Ops int64 `json:"ops"`
 	// WallNS is the wall time of the timed run, in nanoseconds.
 	WallNS int64 `json:"wall_ns"`
 	// NSPerOp is WallNS divided by Ops.
 	NSPerOp float64 `json:"ns_per_op"`
 	// RSSPeak is the process's peak resident set size, in bytes, when the
-	// run ended.
+	// run ended; for the echo server, the server's, not the client's.
 	RSSPeak int64 `json:"rss_peak_bytes"`
 	// BytesPerTask is, for W3m, the growth of the resident set while the
 	// tasks were parked, divided by their number; zero otherwise.
