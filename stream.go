@@ -470,8 +470,8 @@ func (s *Stream) ReadLine(ctx context.Context) ([]byte, error) {
 func (s *Stream) AtEOF() bool { return s.eof && s.buffered() == 0 }
 
 // Write buffers p to be written to the connection, and never blocks: the
-// counterpart of StreamWriter.write. Call Drain to wait for the buffer to
-// empty out. It returns an error, and buffers nothing, once writing has
+// counterpart of StreamWriter.write. It does not retain p: the caller may
+// reuse it at once. Call Drain to wait for the buffer to empty out. It returns an error, and buffers nothing, once writing has
 // failed or the stream is closed for writing.
 func (s *Stream) Write(p []byte) (int, error) {
 	switch {
