@@ -58,3 +58,36 @@ func (l *Loop) closeResources() {
 		c.Close()
 	}
 }
+
+// awaitGoroutine runs fn, a call that blocks (a dial, a handshake), on a
+// goroutine of its own, counted as I/O in flight, and suspends the task
+// owning ctx until it returns: the loop is never blocked. If the task stops
+// waiting first, or the loop closes before it takes the result, a value fn
+// returned without error goes to discard, so that nothing fn opened leaks.
+func awaitGoroutine[T any](ctx context.Context, l *Loop, fn func() (T, error), discard func(T)) (T, error) {
+	f := CreateFuture[T](ctx)
+	l.addExternal()
+	go func() {
+		v, err := fn()
+		drop := func() {
+			if err == nil {
+				discard(v)
+			}
+		}
+		deliver := func() {
+			l.doneExternal()
+			switch {
+			case f.Done(): // the task stopped waiting
+				drop()
+			case err != nil:
+				f.SetException(err)
+			default:
+				f.SetResult(v)
+			}
+		}
+		if l.callSoonThreadsafeOrDrop(deliver, drop) != nil {
+			drop() // the loop is closed
+		}
+	}()
+	return Await(ctx, f)
+}

@@ -34,7 +34,7 @@ func (s *Stream) startTLS(ctx context.Context, cfg *tls.Config, server bool) err
 	if err := s.canUpgrade(); err != nil {
 		return err
 	}
-	if err := s.flush(ctx); err != nil {
+	if err := s.waitWritten(ctx, 0); err != nil { // what was written goes out in the clear
 		return err
 	}
 	if err := s.park(ctx); err != nil {
@@ -80,19 +80,6 @@ func (s *Stream) canUpgrade() error {
 	return nil
 }
 
-// flush waits until everything written is on the connection.
-func (s *Stream) flush(ctx context.Context) error {
-	for s.werr == nil && s.pending > 0 {
-		if s.drainers == nil || s.drainers.Done() {
-			s.drainers = CreateFuture[struct{}](ctx)
-		}
-		if _, err := Await(ctx, Shield(ctx, s.drainers)); err != nil {
-			return err
-		}
-	}
-	return s.werr
-}
-
 // park stops the reader and writer goroutines, so that conn can be
 // swapped: the writer once it has nothing to write, the reader by a read
 // deadline in the past, which ends the read it is in.
@@ -135,23 +122,9 @@ func (s *Stream) parked(data []byte) {
 // handshake does the TLS handshake on a goroutine, counted as I/O in
 // flight, and waits for it.
 func (s *Stream) handshake(ctx context.Context, tc *tls.Conn) error {
-	f := CreateFuture[struct{}](ctx)
-	l := s.l
-	l.addExternal()
-	go func() {
-		err := tc.HandshakeContext(ctx)
-		l.CallSoonThreadsafe(func() {
-			l.doneExternal()
-			switch {
-			case f.Done():
-			case err != nil:
-				f.SetException(err)
-			default:
-				f.SetResult(struct{}{})
-			}
-		})
-	}()
-	_, err := Await(ctx, f)
+	_, err := awaitGoroutine(ctx, s.l, func() (struct{}, error) {
+		return struct{}{}, tc.HandshakeContext(ctx)
+	}, func(struct{}) {})
 	return err
 }
 

@@ -527,7 +527,13 @@ func (s *Stream) Buffered() int { return s.pending }
 // returns that error; the buffered bytes are still written.
 func (s *Stream) Drain(ctx context.Context) error {
 	runningTask(ctx, "Stream.Drain")
-	for s.werr == nil && s.pending > s.high {
+	return s.waitWritten(ctx, s.high)
+}
+
+// waitWritten suspends the task while more than most bytes are buffered;
+// Drain waits down to the high-water mark, StartTLS down to nothing.
+func (s *Stream) waitWritten(ctx context.Context, most int) error {
+	for s.werr == nil && s.pending > most {
 		if s.drainers == nil || s.drainers.Done() {
 			s.drainers = CreateFuture[struct{}](ctx)
 		}
@@ -726,37 +732,14 @@ func OpenConnection(ctx context.Context, network, address string, opts ...Stream
 	t := runningTask(ctx, "OpenConnection")
 	cfg := newStreamConfig(opts)
 	l := t.loop()
-	f := CreateFuture[net.Conn](ctx)
-	l.addExternal()
 	nw := l.network()
-	go func() {
+	conn, err := awaitGoroutine(ctx, l, func() (net.Conn, error) {
 		conn, err := nw.dial(ctx, cfg.dialer, network, address)
 		if err == nil && cfg.tls != nil {
 			conn, err = clientTLS(ctx, conn, cfg.tls, address)
 		}
-		drop := func() {
-			if conn != nil {
-				conn.Close() // the loop closed before it took the connection
-			}
-		}
-		delivered := l.callSoonThreadsafeOrDrop(func() {
-			l.doneExternal()
-			switch {
-			case f.Done(): // the task stopped waiting
-				if conn != nil {
-					conn.Close()
-				}
-			case err != nil:
-				f.SetException(err)
-			default:
-				f.SetResult(conn)
-			}
-		}, drop)
-		if delivered != nil && conn != nil {
-			conn.Close()
-		}
-	}()
-	conn, err := Await(ctx, f)
+		return conn, err
+	}, func(conn net.Conn) { conn.Close() })
 	if err != nil {
 		return nil, err
 	}
