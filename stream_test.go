@@ -68,14 +68,12 @@ func TestStreamEcho(t *testing.T) {
 	})
 }
 
-// sendAndClose starts a server whose handler sends data, then closes the
-// connection, and returns a stream connected to it.
-func sendAndClose(t *testing.T, ctx context.Context, data string, opts ...asyncio.StreamOption) *asyncio.Stream {
+// connectTo starts a server on 127.0.0.1 that runs handler for each
+// connection, and returns a stream connected to it. The loop closes both as
+// Run ends.
+func connectTo(t testing.TB, ctx context.Context, handler func(ctx context.Context, s *asyncio.Stream) error, opts ...asyncio.StreamOption) *asyncio.Stream {
 	t.Helper()
-	srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
-		s.Write([]byte(data))
-		return s.Drain(ctx)
-	})
+	srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", handler)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +81,17 @@ func sendAndClose(t *testing.T, ctx context.Context, data string, opts ...asynci
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c // the loop closes the server as Run ends
+	return c
+}
+
+// sendAndClose returns a stream connected to a server whose handler sends
+// data, then closes the connection.
+func sendAndClose(t *testing.T, ctx context.Context, data string, opts ...asyncio.StreamOption) *asyncio.Stream {
+	t.Helper()
+	return connectTo(t, ctx, func(ctx context.Context, s *asyncio.Stream) error {
+		s.Write([]byte(data))
+		return s.Drain(ctx)
+	}, opts...)
 }
 
 func TestStreamReads(t *testing.T) {
@@ -187,7 +195,7 @@ func boolStr(b bool) string {
 func TestStreamInterruptedReadLosesNothing(t *testing.T) {
 	runReal(t, func(ctx context.Context) (int, error) {
 		release := asyncio.CreateFuture[int](ctx)
-		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+		c := connectTo(t, ctx, func(ctx context.Context, s *asyncio.Stream) error {
 			s.Write([]byte("01234"))
 			if err := s.Drain(ctx); err != nil {
 				return err
@@ -198,14 +206,6 @@ func TestStreamInterruptedReadLosesNothing(t *testing.T) {
 			s.Write([]byte("56789"))
 			return s.Drain(ctx)
 		})
-		if err != nil {
-			return 0, err
-		}
-		defer srv.Close()
-		c, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
-		if err != nil {
-			return 0, err
-		}
 		defer c.Close()
 		reader := asyncio.CreateTask(ctx, func(ctx context.Context) ([]byte, error) {
 			return c.ReadExactly(ctx, 10)
@@ -236,7 +236,7 @@ func TestStreamDrainWaitsForThePeer(t *testing.T) {
 	runReal(t, func(ctx context.Context) (int, error) {
 		var start asyncio.Event
 		received := asyncio.CreateFuture[int](ctx)
-		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+		c := connectTo(t, ctx, func(ctx context.Context, s *asyncio.Stream) error {
 			if err := start.Wait(ctx); err != nil {
 				return err
 			}
@@ -250,15 +250,7 @@ func TestStreamDrainWaitsForThePeer(t *testing.T) {
 					return nil
 				}
 			}
-		})
-		if err != nil {
-			return 0, err
-		}
-		defer srv.Close()
-		c, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String(), asyncio.WithWriteBufferLimits(1<<20, 0))
-		if err != nil {
-			return 0, err
-		}
+		}, asyncio.WithWriteBufferLimits(1<<20, 0))
 		drained := false
 		writer := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
 			c.Write(make([]byte, total))
@@ -289,7 +281,7 @@ func TestStreamDrainWaitsForThePeer(t *testing.T) {
 // still answer.
 func TestStreamWriteEOF(t *testing.T) {
 	runReal(t, func(ctx context.Context) (int, error) {
-		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+		c := connectTo(t, ctx, func(ctx context.Context, s *asyncio.Stream) error {
 			var got bytes.Buffer
 			p := make([]byte, 64)
 			for {
@@ -304,14 +296,6 @@ func TestStreamWriteEOF(t *testing.T) {
 			s.Write([]byte("got " + got.String()))
 			return s.Drain(ctx)
 		})
-		if err != nil {
-			return 0, err
-		}
-		defer srv.Close()
-		c, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
-		if err != nil {
-			return 0, err
-		}
 		defer c.Close()
 		c.Write([]byte("hello"))
 		if err := c.WriteEOF(); err != nil {
@@ -491,7 +475,7 @@ func TestStreamConcurrentReadIsAnError(t *testing.T) {
 func BenchmarkStreamEcho(b *testing.B) {
 	line := []byte(strings.Repeat("x", 63) + "\n")
 	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
-		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+		c := connectTo(b, ctx, func(ctx context.Context, s *asyncio.Stream) error {
 			for {
 				l, err := s.ReadLine(ctx)
 				if err != nil {
@@ -500,14 +484,6 @@ func BenchmarkStreamEcho(b *testing.B) {
 				s.Write(l)
 			}
 		})
-		if err != nil {
-			return 0, err
-		}
-		defer srv.Close()
-		c, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
-		if err != nil {
-			return 0, err
-		}
 		defer c.Close()
 		b.ResetTimer()
 		for range b.N {

@@ -104,7 +104,7 @@ func TestStreamTLS(t *testing.T) {
 func TestStreamConnCarriesTLS(t *testing.T) {
 	cert, pool := testCert(t)
 	runReal(t, func(ctx context.Context) (int, error) {
-		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+		s := connectTo(t, ctx, func(ctx context.Context, s *asyncio.Stream) error {
 			tc := tls.Server(s.Conn(ctx), &tls.Config{Certificates: []tls.Certificate{cert}})
 			buf := make([]byte, 5)
 			if _, err := tc.Read(buf); err != nil {
@@ -113,14 +113,6 @@ func TestStreamConnCarriesTLS(t *testing.T) {
 			_, err := tc.Write(append([]byte("re: "), buf...))
 			return err
 		})
-		if err != nil {
-			return 0, err
-		}
-		defer srv.Close()
-		s, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
-		if err != nil {
-			return 0, err
-		}
 		tc := tls.Client(s.Conn(ctx), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
 		defer tc.Close()
 		if _, err := tc.Write([]byte("hello")); err != nil {
@@ -140,26 +132,18 @@ func TestStreamConnCarriesTLS(t *testing.T) {
 func TestStreamConnDeadline(t *testing.T) {
 	runReal(t, func(ctx context.Context) (int, error) {
 		release := asyncio.CreateFuture[int](ctx)
-		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+		s := connectTo(t, ctx, func(ctx context.Context, s *asyncio.Stream) error {
 			if _, err := asyncio.Await(ctx, release); err != nil {
 				return err
 			}
 			s.Write([]byte("late"))
 			return s.Drain(ctx)
 		})
-		if err != nil {
-			return 0, err
-		}
-		defer srv.Close()
-		s, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
-		if err != nil {
-			return 0, err
-		}
 		defer s.Close()
 		conn := s.Conn(ctx)
 		conn.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
 		buf := make([]byte, 4)
-		_, err = conn.Read(buf)
+		_, err := conn.Read(buf)
 		var ne net.Error
 		if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
 			t.Errorf("Read past the deadline = %v, want os.ErrDeadlineExceeded", err)
@@ -179,7 +163,7 @@ func TestStreamConnDeadline(t *testing.T) {
 func TestStreamStartTLS(t *testing.T) {
 	cert, pool := testCert(t)
 	runReal(t, func(ctx context.Context) (int, error) {
-		srv, err := asyncio.StartServer(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, s *asyncio.Stream) error {
+		c := connectTo(t, ctx, func(ctx context.Context, s *asyncio.Stream) error {
 			s.Write([]byte("220 ready\n"))
 			if line, err := s.ReadLine(ctx); err != nil || string(line) != "STARTTLS\n" {
 				return fmt.Errorf("server read %q, %v", line, err)
@@ -195,14 +179,6 @@ func TestStreamStartTLS(t *testing.T) {
 			s.Write(append([]byte("secure: "), line...))
 			return s.Drain(ctx)
 		})
-		if err != nil {
-			return 0, err
-		}
-		defer srv.Close()
-		c, err := asyncio.OpenConnection(ctx, "tcp", srv.Addrs()[0].String())
-		if err != nil {
-			return 0, err
-		}
 		defer c.Close()
 		greeting, _ := c.ReadLine(ctx)
 		c.Write([]byte("STARTTLS\n"))
