@@ -64,18 +64,14 @@ func (t *task) watchOtherCtx(ctx context.Context) (stop func(), err error) {
 			t.endWait(err)
 		}
 	}
-	node := l.watched.PushBack(ctxWatch{t, ctx})
-	stopCtx := context.AfterFunc(ctx, func() {
-		l.CallSoonThreadsafe(func() { end(ctx.Err()) }) // fails only once the loop is closed
-	})
+	stopWatch := l.watch(ctx, end)
 	var th *TimerHandle
 	if hasDeadline {
 		th = l.CallAt(at, func() { end(context.DeadlineExceeded) })
 	}
 	return func() {
 		x.waits++ // a callback that comes late finds another wait, or none
-		l.watched.Remove(node)
-		stopCtx()
+		stopWatch()
 		if th != nil {
 			th.Cancel()
 		}
@@ -141,19 +137,36 @@ func (l *Loop) deadlineAt(dl time.Time) time.Duration {
 	return at
 }
 
-// A ctxWatch is a suspended task and the ctx its wait was given.
+// A ctxWatch is a ctx the loop watches, and what to do once it is done.
 type ctxWatch struct {
-	t   *task
 	ctx context.Context
+	end func(err error)
 }
 
-// endDoneWatches ends the waits whose ctx is done, in the order they
-// began.
+// watch calls end on the loop once ctx is done: as an iteration begins, if
+// a task of the loop cancelled it, or once the goroutine that
+// context.AfterFunc starts for another goroutine's cancellation has woken
+// the loop. end may be called more than once; stop ends the watch.
+func (l *Loop) watch(ctx context.Context, end func(error)) (stop func()) {
+	node := l.watched.PushBack(ctxWatch{ctx, end})
+	stopCtx := context.AfterFunc(ctx, func() {
+		l.CallSoonThreadsafe(func() { end(watchErr(ctx)) }) // fails only once the loop is closed
+	})
+	return func() {
+		l.watched.Remove(node)
+		stopCtx()
+	}
+}
+
+// endDoneWatches calls the end of each watch whose ctx is done, in the
+// order the watches began; an end may stop its own watch.
 func (l *Loop) endDoneWatches() {
-	for n := l.watched.Front(); n != nil; n = n.Next() {
+	for n := l.watched.Front(); n != nil; {
+		next := n.Next()
 		if err := watchErr(n.Value.ctx); err != nil {
-			n.Value.t.endWait(err)
+			n.Value.end(err)
 		}
+		n = next
 	}
 }
 

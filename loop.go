@@ -89,7 +89,6 @@ type Loop struct {
 	ownExecutor bool                    // the loop made it and shuts it down
 	parent      context.Context         // WithContext's: cancels main tasks, gives them values
 	watched     waitq.List[ctxWatch]    // suspensions bounded by a ctx (ctxwait.go)
-	mainWatch   *task                   // the main task, while WithContext's ctx may cancel it
 	deadlines   map[int64]time.Duration // loop times of ctx deadlines, under a virtual clock
 	signals     *signalHandlers         // AddSignalHandler's, and Run's SIGINT (signal.go)
 	runSIGINT   bool                    // made by Run: the first SIGINT cancels the main task
@@ -561,9 +560,6 @@ const slowCallback = 100 * time.Millisecond
 func (l *Loop) prepare() error {
 	if l.watched.Len() > 0 {
 		l.endDoneWatches()
-	}
-	if l.mainWatch != nil {
-		l.checkParent()
 	}
 	if l.ready.Len() == 0 && !l.stopping {
 		if err := l.idle(); err != nil {

@@ -69,13 +69,15 @@ func RunUntilComplete[T any](l *Loop, main func(ctx context.Context) (T, error))
 	if l.parent != nil && l.parent.Err() != nil {
 		tk.t.cancel(causeOf(l.parent)) // main never starts
 	} else if l.parent != nil && l.parent.Done() != nil {
-		// Like a watched wait (ctxwait.go): the loop looks at the ctx as
-		// each iteration begins, so that a task of the loop that cancels
-		// it is seen at once, even under a virtual clock; another
-		// goroutine wakes the loop to look.
-		l.mainWatch = &tk.t
-		defer func() { l.mainWatch = nil }()
-		stop := context.AfterFunc(l.parent, func() { l.CallSoonThreadsafe(l.checkParent) })
+		// Watched as a wait's ctx is (ctxwait.go), so that a task of the
+		// loop that cancels it is seen at once, even under a virtual clock.
+		fired := false
+		stop := l.watch(l.parent, func(error) {
+			if !fired { // the watch may report it twice
+				fired = true
+				tk.t.cancel(causeOf(l.parent))
+			}
+		})
 		defer stop()
 	}
 	if l.runSIGINT {
@@ -133,12 +135,4 @@ func causeOf(ctx context.Context) error {
 		return c
 	}
 	return nil
-}
-
-// checkParent cancels the main task once the ctx of WithContext is done.
-func (l *Loop) checkParent() {
-	if t := l.mainWatch; t != nil && l.parent.Err() != nil {
-		l.mainWatch = nil
-		t.cancel(causeOf(l.parent))
-	}
 }
