@@ -37,7 +37,12 @@ func taskOf(ctx context.Context) *task {
 
 // Deadline reports no deadline: a task ends when it returns or is
 // cancelled.
-func (t *task) Deadline() (deadline time.Time, ok bool) { return }
+func (t *task) Deadline() (deadline time.Time, ok bool) {
+	if l := t.loop(); l.virtual {
+		l.noteDeadlineAsk() // a ctx is being derived, as a rule (ctxwait.go)
+	}
+	return
+}
 
 // Done returns a channel that is closed when the task is cancelled or done.
 func (t *task) Done() <-chan struct{} {

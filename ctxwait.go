@@ -114,6 +114,13 @@ func watchErr(ctx context.Context) error {
 // in the task step that made the ctx: later waits on that ctx, or on ctxs
 // derived from it, then end at the same loop time however far the clock
 // has jumped meanwhile. Deadlines past on the wall clock are forgotten.
+//
+// The wall clock moves on between the ctx's making and this first look,
+// by more than a millisecond on a busy machine, which would bring the
+// deadline forward. context.WithDeadline asks its parent's Deadline as it
+// makes the ctx, and a task's ctx notes when (noteDeadlineAsk): if the
+// virtual clock has not moved since, the deadline counts from that moment
+// instead of from now.
 func (l *Loop) deadlineAt(dl time.Time) time.Duration {
 	round := func(d time.Duration) time.Duration { return (d + time.Millisecond - 1).Truncate(time.Millisecond) }
 	if !l.virtual {
@@ -132,9 +139,23 @@ func (l *Loop) deadlineAt(dl time.Time) time.Duration {
 			delete(l.deadlines, k)
 		}
 	}
-	at := l.after(round(time.Until(dl)))
+	from := time.Unix(0, wall)
+	if l.askAt.Load() == int64(l.Time()) {
+		if asked := l.askWall.Load(); asked != 0 && asked < wall {
+			from = time.Unix(0, asked)
+		}
+	}
+	at := l.after(round(dl.Sub(from)))
 	l.deadlines[key] = at
 	return at
+}
+
+// noteDeadlineAsk records, under a virtual clock, when a ctx derived from a
+// task's asked for its Deadline, on the wall and the loop's clock. It may
+// be called from any goroutine.
+func (l *Loop) noteDeadlineAsk() {
+	l.askAt.Store(int64(l.Time()))
+	l.askWall.Store(time.Now().UnixNano())
 }
 
 // A ctxWatch is a ctx the loop watches, and what to do once it is done.

@@ -283,3 +283,19 @@ func TestDerivedCancelSeenNextIteration(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// Under the virtual clock a ctx's deadline counts from when the ctx was
+// made, however much wall time passes before a wait first looks at it (a
+// busy machine, or here a step that blocks the loop for a while).
+func TestContextDeadlineCountsFromItsMaking(t *testing.T) {
+	run(t, func(ctx context.Context) (int, error) {
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		time.Sleep(5 * time.Millisecond) // wall time passes, the loop's does not
+		err := asyncio.Sleep(dctx, time.Hour)
+		if err != context.DeadlineExceeded || now(ctx) != "2s" {
+			t.Errorf("Sleep = %v at %s; want DeadlineExceeded at 2s", err, now(ctx))
+		}
+		return 0, nil
+	})
+}

@@ -105,6 +105,9 @@ type Loop struct {
 
 	state atomic.Int32 // a loopState; read by other goroutines
 	vnow  atomic.Int64 // virtual time, in nanoseconds
+	// When a task's ctx was last asked its Deadline, under a virtual
+	// clock, on the loop's clock and the wall's (ctxwait.go deadlineAt).
+	askAt, askWall atomic.Int64
 
 	// The inbox of CallSoonThreadsafe.
 	mu     sync.Mutex
