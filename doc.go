@@ -132,9 +132,12 @@
 // asyncio's StreamReader does (Read, ReadExactly, ReadUntil, ReadLine) and
 // writes as its StreamWriter does (Write buffers, Drain waits while the
 // buffer is above its high-water mark). WithTLS and StartTLS speak TLS;
-// ListenDatagram and DialDatagram are UDP endpoints. Each connection has a
-// reader and a writer goroutine that hand bytes to the loop; no goroutine
-// is started per call, the loop never blocks on a socket, and a task
+// ListenDatagram and DialDatagram are UDP endpoints. On Linux the loop
+// polls its TCP and Unix sockets itself, with epoll, as uvloop does: a
+// connection costs no goroutine. Elsewhere, and for TLS and pipes, each
+// connection has a reader goroutine, and a writer goroutine while it has
+// work, that hand bytes to the loop. No goroutine is started per call, the
+// loop never blocks on a socket, and a task
 // interrupted in a read or a Drain leaves the stream as it was: no byte is
 // lost or read twice. Go code that takes an io.Reader, io.Writer or
 // net.Conn runs on Stream.Conn(ctx) inside a task. An open connection,

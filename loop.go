@@ -118,6 +118,12 @@ type Loop struct {
 	// their futures pending for good.
 	onDrop map[*Handle]func()
 	wake   chan struct{} // one token: "the inbox has something"
+
+	// The loop's own poller, once a connection is polled (poller_linux.go);
+	// then the loop sleeps in it, and pollState says whether it does.
+	poll      *poller
+	pollState atomic.Int32
+	polled    bool // the poller was looked at in this iteration's prepare
 }
 
 // An Option configures a loop made by NewLoop or Run.
@@ -281,6 +287,7 @@ func (l *Loop) enqueue(h *Handle, onDrop func()) error {
 	case l.wake <- struct{}{}:
 	default: // a wake-up is already pending
 	}
+	l.wakePoller()
 	return nil
 }
 
@@ -340,6 +347,7 @@ func (l *Loop) Close() error {
 
 	l.destroyPending()
 	l.closeResources()
+	l.closePoller()
 	l.state.Store(int32(loopClosed))
 	l.reportUnretrieved()
 	if l.ownExecutor {
@@ -564,10 +572,14 @@ func (l *Loop) prepare() error {
 	if l.watched.Len() > 0 {
 		l.endDoneWatches()
 	}
+	l.polled = false
 	if l.ready.Len() == 0 && !l.stopping {
 		if err := l.idle(); err != nil {
 			return err
 		}
+	}
+	if !l.polled {
+		l.pollNow() // connections are served while tasks keep the loop busy
 	}
 	if len(l.timers) > 0 {
 		now := l.Time()
@@ -639,6 +651,13 @@ func (l *Loop) block(w *idleWait) {
 			forever, wait = false, trimPause
 		}
 	}
+	if l.poll != nil {
+		l.polled = true
+		if l.pollWait(forever, wait) {
+			l.idleTimedOut(w)
+		}
+		return
+	}
 	var due <-chan time.Time
 	if !forever {
 		due = l.resetSysTimer(wait)
@@ -646,10 +665,16 @@ func (l *Loop) block(w *idleWait) {
 	select {
 	case <-l.wake:
 	case <-due:
-		if l.debug && !w.reported && !l.timerSet() && time.Since(w.since) >= stuckReport {
-			w.reported = true
-			l.reportStuck()
-		}
+		l.idleTimedOut(w)
+	}
+}
+
+// idleTimedOut is what block does when its wait runs out: in debug mode, a
+// loop with nothing scheduled reports its stuck tasks after a while.
+func (l *Loop) idleTimedOut(w *idleWait) {
+	if l.debug && !w.reported && !l.timerSet() && time.Since(w.since) >= stuckReport {
+		w.reported = true
+		l.reportStuck()
 	}
 }
 

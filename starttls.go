@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"time"
 )
 
 // StartTLS upgrades the stream to TLS in place, as its client: the
@@ -37,11 +36,15 @@ func (s *Stream) startTLS(ctx context.Context, cfg *tls.Config, server bool) err
 	if err := s.waitWritten(ctx, 0); err != nil { // what was written goes out in the clear
 		return err
 	}
-	if err := s.park(ctx); err != nil {
+	s.upgrade = true
+	conn, err := s.t.detach(ctx)
+	s.setCounted(false) // nothing reads the connection until TLS does
+	if err != nil {
+		s.upgrade = false
 		s.abort()
 		return err
 	}
-	raw := &prefixConn{Conn: s.conn, prefix: s.take(s.buffered())}
+	raw := &prefixConn{Conn: conn, prefix: s.take(s.buffered())}
 	var tc *tls.Conn
 	if server {
 		tc = tls.Server(raw, cfg)
@@ -52,14 +55,15 @@ func (s *Stream) startTLS(ctx context.Context, cfg *tls.Config, server bool) err
 		}
 		tc = tls.Client(raw, cfg)
 	}
-	if err := s.handshake(ctx, tc); err != nil {
+	s.t = newGoTransport(s, tc) // everything goes through TLS now
+	err = s.handshake(ctx, tc)
+	s.upgrade = false
+	if err != nil {
 		s.abort()
 		return err
 	}
-	s.conn, s.raw, s.rawRead = tc, nil, nil // everything goes through TLS now
-	s.upgrade = nil
 	s.setCounted(true)
-	go s.readLoop()
+	s.t.start()
 	return nil
 }
 
@@ -72,51 +76,12 @@ func (s *Stream) canUpgrade() error {
 		return fmt.Errorf("asyncio: Stream.StartTLS on a stream whose peer has stopped sending: %w", io.ErrUnexpectedEOF)
 	case s.reader != nil && !s.reader.Done():
 		return fmt.Errorf("asyncio: Stream.StartTLS while another task reads the stream")
-	case s.upgrade != nil:
+	case s.upgrade:
 		return fmt.Errorf("asyncio: Stream.StartTLS while the stream is being upgraded already")
 	case s.werr != nil:
 		return s.werr
 	}
 	return nil
-}
-
-// park stops the reader and writer goroutines, so that conn can be
-// swapped: the writer once it has nothing to write, the reader by a read
-// deadline in the past, which ends the read it is in.
-func (s *Stream) park(ctx context.Context) error {
-	s.upgrade = CreateFuture[struct{}](ctx)
-	s.upgrading.Store(true)
-	s.mu.Lock()
-	s.stopped = 1 // the writer, unless it runs: then it stops when it sees outUpgrade
-	if s.writing {
-		s.stopped = 0
-		s.outUpgrade = true
-	}
-	s.mu.Unlock()
-	s.conn.SetReadDeadline(time.Unix(1, 0))
-	select { // a paused reader goes back to its read, which ends at once
-	case s.resume <- struct{}{}:
-	default:
-	}
-	_, err := Await(ctx, Shield(ctx, s.upgrade))
-	s.upgrading.Store(false)
-	if err == nil {
-		err = s.conn.SetReadDeadline(time.Time{})
-	}
-	return err
-}
-
-// parked records, on the loop, that a goroutine of the stream stopped for
-// StartTLS, with what the reader had read.
-func (s *Stream) parked(data []byte) {
-	s.rbuf = append(s.rbuf, data...)
-	s.stopped++
-	if s.stopped == 2 {
-		s.setCounted(false)
-		if s.upgrade != nil && !s.upgrade.Done() {
-			s.upgrade.SetResult(struct{}{})
-		}
-	}
 }
 
 // handshake does the TLS handshake on a goroutine, counted as I/O in

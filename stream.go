@@ -8,25 +8,21 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
-	"sync/atomic"
-	"syscall"
 
 	"github.com/goasyncio/asyncio/internal/waitq"
 )
 
-// How a stream moves bytes. Each connection has two goroutines, never one
-// per call: a reader that reads from the connection into chunks and hands
-// each to the loop (CallSoonThreadsafe), and a writer that writes what
-// Write buffered. The task side is loop-confined and never blocks the
+// A Stream keeps what was read and not consumed, and what was written and
+// not sent, in loop-confined buffers; a transport (transport.go) moves the
+// bytes between those and the connection. The task side never blocks the
 // loop: a read waits on a future that the next chunk resolves, a Drain on
-// one that the writer's progress resolves.
+// one that the transport's progress resolves.
 //
 // A read takes bytes out of the buffer only once it can return them, so a
 // task cancelled in a read leaves every byte for the next reader. The
-// buffer is bounded: beyond twice the stream's limit the reader goroutine
-// pauses until reads bring it down to the limit, which is the flow control
-// the peer feels. While the reader may still deliver, and while written
+// buffer is bounded: beyond twice the stream's limit the transport stops
+// reading until reads bring it down to the limit, which is the flow control
+// the peer feels. While the transport may still deliver, and while written
 // bytes are in flight, the stream counts as I/O in flight, as executor
 // work does, so a virtual clock does not jump past it and no deadlock is
 // reported while the connection may still make progress.
@@ -49,31 +45,26 @@ const readChunk = 64 << 10
 // must be called on the loop's goroutine, from tasks of the loop that made
 // it; Conn gives Go code that wants a net.Conn a view of it.
 type Stream struct {
-	_     noCopy
-	l     *Loop
-	conn  net.Conn
-	node  *waitq.Node[io.Closer]
-	limit int
+	_      noCopy
+	l      *Loop
+	t      transport
+	node   *waitq.Node[io.Closer]
+	limit  int
+	local  net.Addr
+	remote net.Addr
 
-	// Read side, loop-confined.
+	// Read side.
 	rbuf     []byte // received, not read yet: rbuf[roff:]
 	roff     int
 	eof      bool  // the peer closed its side: nothing more will come
 	rerr     error // why reading stopped, when not at EOF
 	reader   *Future[struct{}]
-	readDone bool // the reader goroutine has delivered its last chunk
-	paused   bool // the reader goroutine was asked to pause
-	counted  bool // the reader goroutine counts as I/O in flight
-	pause    atomic.Bool
-	resume   chan struct{} // one token: go on reading
-	// StartTLS (starttls.go) stops both goroutines to swap conn.
-	upgrading atomic.Bool
-	upgrade   *Future[struct{}] // done when both goroutines have stopped
-	stopped   int               // goroutines stopped for the upgrade
+	readDone bool // the transport has delivered its last chunk
+	paused   bool // the transport was asked to stop reading
+	counted  bool // the transport's reading counts as I/O in flight
+	upgrade  bool // StartTLS is under way
 
-	// Write side, loop-confined.
-	raw       syscall.RawConn // for writes straight from the loop; nil if none
-	rawRead   syscall.RawConn // for the reader goroutine, fixed before it starts
+	// Write side.
 	high, low int
 	pending   int   // bytes given to Write and not written yet
 	werr      error // why writing failed
@@ -81,17 +72,6 @@ type Stream struct {
 	shut      bool // Close or WriteEOF was called: no more writes
 	closed    bool // Close was called
 	done      *Future[struct{}]
-
-	// Shared with the writer goroutine.
-	mu         sync.Mutex
-	out        []byte
-	outEOF     bool
-	outClose   bool
-	outUpgrade bool // the writer stops for StartTLS once all is written
-	writing    bool // the writer goroutine runs; it ends when it has nothing to do
-	wfailed    atomic.Bool
-	stop       chan struct{} // closed when the stream is torn down
-	stopOnce   sync.Once
 }
 
 // A StreamOption configures a stream made by OpenConnection or StartServer.
@@ -188,73 +168,24 @@ func (e *LimitOverrunError) Error() string {
 	return fmt.Sprintf("asyncio: separator not found within the stream's limit (%d bytes looked at); raise it with WithStreamLimit", e.Consumed)
 }
 
-// newStream wraps conn, which the loop owns from now on, and starts its
-// goroutines.
+// newStream wraps conn, which the loop owns from now on, and starts
+// reading from it.
 func newStream(l *Loop, conn net.Conn, c streamConfig) *Stream {
 	s := &Stream{
-		l: l, conn: conn, limit: c.limit, high: c.high, low: c.low,
-		resume: make(chan struct{}, 1), stop: make(chan struct{}),
+		l: l, limit: c.limit, high: c.high, low: c.low,
+		local: conn.LocalAddr(), remote: conn.RemoteAddr(),
 	}
 	s.done = &Future[struct{}]{fb: futureBase{l: l}}
-	s.raw = rawConnOf(conn)
-	s.rawRead = s.raw
+	s.t = l.transportFor(s, conn)
 	s.node = l.track(streamAborter{s})
 	s.counted = true
 	l.addExternal()
-	go s.readLoop()
+	s.t.start()
 	return s
 }
 
-// readBufs are the buffers reads from connections go into: a reader
-// goroutine takes one only for as long as a read lasts where it can wait
-// for data without one, so an idle connection holds none.
-var readBufs = sync.Pool{New: func() any {
-	b := make([]byte, readChunk)
-	return &b
-}}
-
-// readLoop is the reader goroutine.
-func (s *Stream) readLoop() {
-	for {
-		buf, n, err := s.readChunk()
-		data := (*buf)[:n]
-		if err != nil && s.upgrading.Load() {
-			// StartTLS ended the read: what came is kept for TLS.
-			s.post(func() { s.parked(data); readBufs.Put(buf) })
-			return
-		}
-		if s.l.CallSoonThreadsafe(func() { s.received(data, err); readBufs.Put(buf) }) != nil {
-			readBufs.Put(buf)
-			return // the loop is closed, and closed the connection
-		}
-		if err != nil {
-			return
-		}
-		if s.pause.Load() {
-			select {
-			case <-s.resume:
-			case <-s.stop:
-				return
-			}
-		}
-	}
-}
-
-// readChunk reads what has come, into a buffer from readBufs. Where the
-// connection has a descriptor it waits for data holding no buffer.
-func (s *Stream) readChunk() (buf *[]byte, n int, err error) {
-	if s.rawRead != nil {
-		if buf, n, err = readRaw(s.rawRead); buf != nil {
-			return buf, n, err
-		}
-		return readBufs.Get().(*[]byte), 0, err
-	}
-	buf = readBufs.Get().(*[]byte)
-	n, err = s.conn.Read(*buf)
-	return buf, n, err
-}
-
-// received takes a chunk from the reader goroutine, on the loop.
+// received takes a chunk from the transport, on the loop; err, if not nil,
+// is why no more will come.
 func (s *Stream) received(data []byte, err error) {
 	s.rbuf = append(s.rbuf, data...)
 	if err != nil {
@@ -271,13 +202,13 @@ func (s *Stream) received(data []byte, err error) {
 	}
 	if !s.paused && !s.readDone && s.buffered() > 2*s.limit {
 		s.paused = true
-		s.pause.Store(true)
-		s.setCounted(false) // a paused reader delivers nothing until a read
+		s.t.setReading(false)
+		s.setCounted(false) // a paused transport delivers nothing until a read
 	}
 	s.wakeReader()
 }
 
-// setCounted makes the reader goroutine count, or not, as I/O in flight.
+// setCounted makes the transport's reading count, or not, as I/O in flight.
 func (s *Stream) setCounted(on bool) {
 	switch {
 	case on && !s.counted && !s.readDone:
@@ -304,8 +235,8 @@ func (s *Stream) take(n int) []byte {
 	return b
 }
 
-// consume drops the next n buffered bytes, and lets a paused reader go on
-// once the buffer is down to the limit.
+// consume drops the next n buffered bytes, and lets a paused transport
+// read again once the buffer is down to the limit.
 func (s *Stream) consume(n int) {
 	s.roff += n
 	switch {
@@ -317,11 +248,7 @@ func (s *Stream) consume(n int) {
 	}
 	if s.paused && s.buffered() <= s.limit {
 		s.paused = false
-		s.pause.Store(false)
-		select {
-		case s.resume <- struct{}{}:
-		default:
-		}
+		s.t.setReading(true)
 		s.setCounted(true)
 	}
 }
@@ -471,49 +398,32 @@ func (s *Stream) AtEOF() bool { return s.eof && s.buffered() == 0 }
 
 // Write buffers p to be written to the connection, and never blocks: the
 // counterpart of StreamWriter.write. It does not retain p: the caller may
-// reuse it at once. Call Drain to wait for the buffer to empty out. It returns an error, and buffers nothing, once writing has
-// failed or the stream is closed for writing.
+// reuse it at once. Call Drain to wait for the buffer to empty out. It
+// returns an error, and buffers nothing, once writing has failed, while
+// StartTLS is under way, and once the stream is closed for writing.
 func (s *Stream) Write(p []byte) (int, error) {
 	switch {
 	case s.werr != nil:
 		return 0, s.werr
 	case s.shut:
 		return 0, fmt.Errorf("asyncio: Stream.Write after Close or WriteEOF: %w", net.ErrClosed)
+	case s.upgrade:
+		return 0, errors.New("asyncio: Stream.Write while StartTLS upgrades the stream; write once StartTLS has returned")
 	case len(p) == 0:
 		return 0, nil
 	}
-	total := len(p)
-	if s.pending == 0 && s.raw != nil && s.upgrade == nil {
-		// Nothing queued: try the socket straight away, as uvloop does,
-		// and hand the writer goroutine only what it does not take.
-		n, err := tryWrite(s.raw, p)
-		if err != nil {
-			s.werr = err
-			return 0, err
+	queued, err := s.t.write(p, s.pending == 0)
+	if err != nil {
+		s.werr = err
+		return 0, err
+	}
+	if queued > 0 {
+		if s.pending == 0 {
+			s.l.addExternal() // written bytes in flight
 		}
-		if p = p[n:]; len(p) == 0 {
-			return total, nil
-		}
+		s.pending += queued
 	}
-	s.mu.Lock()
-	s.out = append(s.out, p...)
-	s.startWriterLocked()
-	s.mu.Unlock()
-	if s.pending == 0 {
-		s.l.addExternal() // written bytes in flight
-	}
-	s.pending += len(p)
-	return total, nil
-}
-
-// startWriterLocked starts the writer goroutine unless it runs; s.mu is
-// held. The writer ends once it has nothing to do, so an idle stream has
-// no writer.
-func (s *Stream) startWriterLocked() {
-	if !s.writing {
-		s.writing = true
-		go s.writeLoop()
-	}
+	return len(p), nil
 }
 
 // Buffered returns how many bytes Write has buffered that are not written
@@ -544,65 +454,7 @@ func (s *Stream) waitWritten(ctx context.Context, most int) error {
 	return s.werr
 }
 
-// writeLoop is the writer goroutine: it writes what Write queued, then
-// carries out WriteEOF, Close or StartTLS once everything before them is
-// written, and ends when there is nothing left to do.
-func (s *Stream) writeLoop() {
-	var batch []byte
-	for {
-		s.mu.Lock()
-		batch, s.out = s.out, batch[:0]
-		idle := len(batch) == 0
-		eof, closing, upgrade := idle && s.outEOF, idle && s.outClose, idle && s.outUpgrade
-		switch {
-		case eof:
-			s.outEOF = false
-		case closing:
-			s.writing = false
-		case upgrade:
-			s.outUpgrade = false
-			s.writing = false
-		case idle:
-			s.writing = false // a later Write starts another writer
-		}
-		s.mu.Unlock()
-		switch {
-		case !idle:
-			size, n, err := len(batch), len(batch), error(nil)
-			if !s.wfailed.Load() {
-				n, err = s.conn.Write(batch)
-				s.wfailed.Store(err != nil)
-			}
-			s.post(func() { s.written(size, n, err) })
-		case eof:
-			if err := closeWrite(s.conn); err != nil {
-				s.post(func() { s.written(0, 0, err) })
-			}
-		case closing:
-			s.conn.Close()
-			s.post(s.finish)
-			return
-		case upgrade:
-			s.post(func() { s.parked(nil) })
-			return
-		default:
-			return
-		}
-	}
-}
-
-// post runs fn on the loop, if the loop is still open.
-func (s *Stream) post(fn func()) { s.l.CallSoonThreadsafe(fn) }
-
-// closeWrite shuts down the writing side of conn, if it has one.
-func closeWrite(conn net.Conn) error {
-	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return fmt.Errorf("asyncio: Stream.WriteEOF: a %T cannot close only its writing side", conn)
-}
-
-// written takes the writer's progress, on the loop: of a batch of size
+// written takes the transport's progress, on the loop: of size queued
 // bytes, n were written, then err happened if not nil.
 func (s *Stream) written(size, n int, err error) {
 	if s.done.Done() {
@@ -630,10 +482,7 @@ func (s *Stream) WriteEOF() error {
 		return fmt.Errorf("asyncio: Stream.WriteEOF after Close or WriteEOF: %w", net.ErrClosed)
 	}
 	s.shut = true
-	s.mu.Lock()
-	s.outEOF = true
-	s.startWriterLocked()
-	s.mu.Unlock()
+	s.t.shutWrite()
 	return nil
 }
 
@@ -645,10 +494,7 @@ func (s *Stream) Close() error {
 		return nil
 	}
 	s.closed, s.shut = true, true
-	s.mu.Lock()
-	s.outClose = true
-	s.startWriterLocked()
-	s.mu.Unlock()
+	s.t.close()
 	return nil
 }
 
@@ -661,7 +507,7 @@ func (s *Stream) WaitClosed(ctx context.Context) error {
 
 // finish records, on the loop, that the connection is closed.
 func (s *Stream) finish() {
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.t.finished()
 	s.l.untrack(s.node)
 	if !s.readDone {
 		s.readDone = true
@@ -684,7 +530,7 @@ func (s *Stream) finish() {
 // loop does it to the streams left open as it closes.
 func (s *Stream) abort() {
 	s.closed, s.shut = true, true
-	s.conn.Close()
+	s.t.abort()
 	s.finish()
 }
 
@@ -697,10 +543,10 @@ func (a streamAborter) Close() error {
 }
 
 // LocalAddr returns the local address of the connection.
-func (s *Stream) LocalAddr() net.Addr { return s.conn.LocalAddr() }
+func (s *Stream) LocalAddr() net.Addr { return s.local }
 
 // RemoteAddr returns the address of the peer.
-func (s *Stream) RemoteAddr() net.Addr { return s.conn.RemoteAddr() }
+func (s *Stream) RemoteAddr() net.Addr { return s.remote }
 
 // clientTLS does the client side of a TLS handshake on conn, closing conn
 // if it fails.

@@ -8,7 +8,7 @@ import (
 )
 
 // rawConnOf returns nil: on this system every write goes through the
-// stream's writer goroutine.
+// stream's writer goroutine (transport_go.go).
 func rawConnOf(net.Conn) syscall.RawConn { return nil }
 
 func tryWrite(syscall.RawConn, []byte) (int, error) { return 0, nil }

@@ -500,8 +500,8 @@ func BenchmarkStreamEcho(b *testing.B) {
 }
 
 // BenchmarkIdleConnections reports the memory a loop holds per open, idle
-// connection: the server's stream, its reader goroutine and the handler
-// task parked in a read. The clients are plain connections outside the
+// connection: the server's stream, its transport (on Linux, no goroutine)
+// and the handler task parked in a read. The clients are plain connections outside the
 // loop, not counted.
 func BenchmarkIdleConnections(b *testing.B) {
 	const n = 2000
