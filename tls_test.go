@@ -197,3 +197,37 @@ func TestStreamStartTLS(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// A Write from another task while StartTLS is under way is an error: the
+// bytes belong neither to the clear part, which is over, nor to the TLS
+// stream, which is not up yet.
+func TestStreamWriteDuringStartTLS(t *testing.T) {
+	cert, pool := testCert(t)
+	runReal(t, func(ctx context.Context) (int, error) {
+		var proceed asyncio.Event
+		c := connectTo(t, ctx, func(ctx context.Context, s *asyncio.Stream) error {
+			if err := proceed.Wait(ctx); err != nil { // hold the handshake back
+				return err
+			}
+			return s.StartTLSServer(ctx, &tls.Config{Certificates: []tls.Certificate{cert}})
+		})
+		defer c.Close()
+		upgraded := asyncio.CreateTask(ctx, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, c.StartTLS(ctx, &tls.Config{RootCAs: pool})
+		})
+		if err := asyncio.Sleep(ctx, 0); err != nil { // StartTLS begins
+			return 0, err
+		}
+		if _, err := c.Write([]byte("clear\n")); err == nil {
+			t.Error("Write during StartTLS succeeded; want an error")
+		}
+		proceed.Set()
+		if _, err := asyncio.Await(ctx, upgraded); err != nil {
+			return 0, err
+		}
+		if _, err := c.Write([]byte("after\n")); err != nil {
+			t.Errorf("Write after StartTLS: %v", err)
+		}
+		return 0, nil
+	})
+}
