@@ -501,8 +501,8 @@ func BenchmarkStreamEcho(b *testing.B) {
 
 // BenchmarkIdleConnections reports the memory a loop holds per open, idle
 // connection: the server's stream, its transport (on Linux, no goroutine)
-// and the handler task parked in a read. The clients are plain connections outside the
-// loop, not counted.
+// and the handler task parked in a read. The clients are plain connections
+// outside the loop, not counted.
 func BenchmarkIdleConnections(b *testing.B) {
 	const n = 2000
 	for range b.N {
