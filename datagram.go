@@ -9,7 +9,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/goasyncio/asyncio/internal/waitq"
 )
@@ -371,13 +370,6 @@ func (d *Datagram) handOff(p []byte, addr net.Addr, err error) bool {
 		d.loop.CallSoonThreadsafe(d.deliver)
 	}
 	return !fatal
-}
-
-// refused reports whether err is the report of a datagram refused by its
-// destination, which a connected socket gives on a later read: the socket
-// goes on working.
-func refused(err error) bool {
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // deliver moves a hand-off into the queue, on the loop.
