@@ -94,7 +94,7 @@ type Loop struct {
 	runSIGINT   bool                    // made by Run: the first SIGINT cancels the main task
 	// When reportQueued last reported, in debug mode (executor.go).
 	queuedReported time.Time
-	net            network               // nil: the real one (network.go)
+	net            Network               // WithNetwork's; nil: the operating system's (network.go)
 	resources      waitq.List[io.Closer] // open streams, servers and endpoints, closed with the loop
 
 	// Fixed at creation.

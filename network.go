@@ -8,36 +8,81 @@ import (
 	"github.com/goasyncio/asyncio/internal/waitq"
 )
 
-// The loop opens connections and listeners through a network, so that a
-// simulated one can stand in for the operating system's; for now there is
-// only the real one. Every stream, server and endpoint the loop opens is
-// also tracked, so that Close shuts what was left open and no goroutine of
-// theirs outlives the loop.
+// The loop opens connections and listeners on the operating system's
+// network, or on a Network given with WithNetwork: package sim's simulated
+// one, which delivers on the loop itself. Every stream, server and
+// endpoint the loop opens is also tracked, so that Close shuts what was
+// left open and no goroutine of theirs outlives the loop.
 
-// A network dials and listens for the loop.
-type network interface {
-	dial(ctx context.Context, d *net.Dialer, network, address string) (net.Conn, error)
-	listen(ctx context.Context, network, address string) (net.Listener, error)
+// A Network carries a loop's connections in place of the operating
+// system's network, so that a whole networked system can run in one loop:
+// package sim implements one, with simulated hosts, latency and faults.
+// OpenConnection and StartServer use it once the loop is given it with
+// WithNetwork; the tasks' code does not change.
+//
+// Its methods are called on the loop's goroutine and must not block. What
+// a Network delivers, it delivers on the loop, from callbacks and timers
+// of the loop, never from other goroutines; nothing it does counts as I/O
+// in flight, so under a virtual clock time moves on to its next delivery.
+type Network interface {
+	// Dial connects to address on network ("tcp", "tcp4", "tcp6",
+	// "unix"), and calls done on the loop, once, with the connection or
+	// with why there is none (refused, unreachable, timed out); ctx is the
+	// dialing task's. If the task has stopped waiting by then, the loop
+	// closes the connection.
+	Dial(ctx context.Context, network, address string, done func(NetworkConn, error))
+	// Listen listens on address; accept is called on the loop with each
+	// connection that comes, until the listener is closed.
+	Listen(ctx context.Context, network, address string, accept func(NetworkConn)) (NetworkListener, error)
 }
 
-// realNetwork is the operating system's network.
-type realNetwork struct{}
+// A NetworkConn is one end of a connection of a Network: what a Stream
+// reads from and writes to.
+type NetworkConn interface {
+	// Start begins delivery. The network calls received on the loop with
+	// the bytes that arrive, in order, and last with a non-nil error
+	// (io.EOF when the peer closed its side, another error when the
+	// connection failed); it calls writable when Write can take more
+	// after it took less than it was given.
+	Start(received func(p []byte, err error), writable func())
+	// SetReading(false) holds deliveries back until SetReading(true): the
+	// stream's flow control, which the peer feels as a full window.
+	SetReading(on bool)
+	// Write takes what of p the connection can take now and returns how
+	// much; it must not retain p.
+	Write(p []byte) (int, error)
+	// CloseWrite closes the writing side: the peer reads io.EOF.
+	CloseWrite() error
+	// Close closes the connection; the peer, once it has read what was
+	// sent, reads io.EOF.
+	Close() error
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
+}
 
-func (realNetwork) dial(ctx context.Context, d *net.Dialer, network, address string) (net.Conn, error) {
+// A NetworkListener is a listening address of a Network.
+type NetworkListener interface {
+	Addr() net.Addr
+	// Close stops listening: connections that come later are refused.
+	Close() error
+}
+
+// WithNetwork makes the loop open its connections and servers on n
+// instead of the operating system's network. Package sim uses it; see
+// Network.
+func WithNetwork(n Network) Option {
+	return optionFunc(func(l *Loop) { l.net = n })
+}
+
+// dial opens a connection on the operating system's network.
+func dial(ctx context.Context, d *net.Dialer, network, address string) (net.Conn, error) {
 	return d.DialContext(ctx, network, address)
 }
 
-func (realNetwork) listen(ctx context.Context, network, address string) (net.Listener, error) {
+// listen listens on the operating system's network.
+func listen(ctx context.Context, network, address string) (net.Listener, error) {
 	var lc net.ListenConfig
 	return lc.Listen(ctx, network, address)
-}
-
-// network returns the loop's network.
-func (l *Loop) network() network {
-	if l.net == nil {
-		return realNetwork{}
-	}
-	return l.net
 }
 
 // track records an open resource that Close must close if it is still

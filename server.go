@@ -28,8 +28,12 @@ type Server struct {
 	parent  context.Context // the values handler tasks carry
 	creator uint64
 
-	slots     chan struct{} // a token per connection being handled, if limited
-	stop      chan struct{} // closed by Close: the accept goroutine ends
+	nl        NetworkListener // the listener on the loop's Network, if it has one
+	max       int             // WithMaxConns's limit; 0 for none
+	backlog   []NetworkConn   // on a Network: connections waiting for a slot
+	active    int             // on a Network: connections being handled
+	slots     chan struct{}   // a token per connection being handled, if limited
+	stop      chan struct{}   // closed by Close: the accept goroutine ends
 	closed    bool
 	accepting bool              // the accept goroutine runs
 	handlers  waitq.List[*task] // live handler tasks
@@ -80,20 +84,24 @@ func StartServer(ctx context.Context, network, address string, handler func(ctx 
 		o.applyServer(&cfg)
 	}
 	l := t.loop()
-	ln, err := l.network().listen(ctx, network, address)
-	if err != nil {
-		return nil, err
-	}
 	parent := ctx
 	if ctx == context.Context(t) {
 		parent = t.parent
 	}
 	s := &Server{
-		l: l, ln: ln, handler: handler, cfg: newStreamConfig(cfg.stream), parent: parent, creator: t.id,
-		stop: make(chan struct{}), accepting: true,
+		l: l, handler: handler, cfg: newStreamConfig(cfg.stream), parent: parent, creator: t.id,
+		stop: make(chan struct{}), max: cfg.maxConns,
 		idle:    &Future[struct{}]{fb: futureBase{l: l}},
 		forever: &Future[struct{}]{fb: futureBase{l: l}},
 	}
+	if l.net != nil {
+		return s.listenOn(ctx, network, address)
+	}
+	ln, err := listen(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	s.ln, s.accepting = ln, true
 	if cfg.maxConns > 0 {
 		s.slots = make(chan struct{}, cfg.maxConns)
 	}
@@ -101,6 +109,34 @@ func StartServer(ctx context.Context, network, address string, handler func(ctx 
 	l.addExternal()
 	go s.acceptLoop()
 	return s, nil
+}
+
+// listenOn listens on the loop's Network, which calls acceptedOn on the
+// loop: no goroutine accepts.
+func (s *Server) listenOn(ctx context.Context, network, address string) (*Server, error) {
+	if s.cfg.tls != nil {
+		return nil, fmt.Errorf("asyncio: StartServer with WithTLS on a %T, which has no TLS", s.l.net)
+	}
+	nl, err := s.l.net.Listen(ctx, network, address, s.acceptedOn)
+	if err != nil {
+		return nil, err
+	}
+	s.nl = nl
+	s.node = s.l.track(serverCloser{s})
+	return s, nil
+}
+
+// acceptedOn takes a connection from the loop's Network.
+func (s *Server) acceptedOn(c NetworkConn) {
+	switch {
+	case s.closed:
+		c.Close()
+	case s.max > 0 && s.active >= s.max:
+		s.backlog = append(s.backlog, c)
+	default:
+		s.active++
+		s.serve(newNetStream(s.l, c, s.cfg))
+	}
 }
 
 // acceptLoop is the accept goroutine.
@@ -141,7 +177,11 @@ func (s *Server) accepted(conn net.Conn) {
 	if s.cfg.tls != nil {
 		conn = tls.Server(conn, s.cfg.tls)
 	}
-	st := newStream(s.l, conn, s.cfg)
+	s.serve(newStream(s.l, conn, s.cfg))
+}
+
+// serve starts the handler task of a new connection.
+func (s *Server) serve(st *Stream) {
 	tk := &Task[struct{}]{fn: func(ctx context.Context) (struct{}, error) {
 		defer st.Close()
 		return struct{}{}, s.handler(ctx, st)
@@ -162,8 +202,16 @@ func (s *Server) accepted(conn net.Conn) {
 
 // release frees the slot of a connection that is done.
 func (s *Server) release() {
-	if s.slots != nil {
+	switch {
+	case s.slots != nil:
 		<-s.slots
+	case s.nl == nil:
+	case len(s.backlog) > 0 && !s.closed:
+		c := s.backlog[0]
+		s.backlog = s.backlog[1:]
+		s.serve(newNetStream(s.l, c, s.cfg))
+	default:
+		s.active--
 	}
 }
 
@@ -186,7 +234,12 @@ func (s *Server) checkIdle() {
 }
 
 // Addrs returns the addresses the server listens on.
-func (s *Server) Addrs() []net.Addr { return []net.Addr{s.ln.Addr()} }
+func (s *Server) Addrs() []net.Addr {
+	if s.nl != nil {
+		return []net.Addr{s.nl.Addr()}
+	}
+	return []net.Addr{s.ln.Addr()}
+}
 
 // IsServing reports whether the server still accepts connections.
 func (s *Server) IsServing() bool { return !s.closed }
@@ -199,7 +252,16 @@ func (s *Server) Close() {
 	}
 	s.closed = true
 	close(s.stop)
-	s.ln.Close()
+	if s.nl != nil {
+		s.nl.Close()
+		for _, c := range s.backlog {
+			c.Close()
+		}
+		s.backlog = nil
+		s.checkIdle()
+	} else {
+		s.ln.Close()
+	}
 	if !s.forever.Done() {
 		s.forever.SetResult(struct{}{})
 	}

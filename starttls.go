@@ -80,6 +80,9 @@ func (s *Stream) canUpgrade() error {
 		return fmt.Errorf("asyncio: Stream.StartTLS while the stream is being upgraded already")
 	case s.werr != nil:
 		return s.werr
+	case !s.t.external():
+		_, err := s.t.detach(nil)
+		return err // a Network's connections have no TLS
 	}
 	return nil
 }

@@ -171,17 +171,25 @@ func (e *LimitOverrunError) Error() string {
 // newStream wraps conn, which the loop owns from now on, and starts
 // reading from it.
 func newStream(l *Loop, conn net.Conn, c streamConfig) *Stream {
-	s := &Stream{
-		l: l, limit: c.limit, high: c.high, low: c.low,
-		local: conn.LocalAddr(), remote: conn.RemoteAddr(),
-	}
-	s.done = &Future[struct{}]{fb: futureBase{l: l}}
+	s := newStreamOf(l, conn.LocalAddr(), conn.RemoteAddr(), c)
 	s.t = l.transportFor(s, conn)
-	s.node = l.track(streamAborter{s})
-	s.counted = true
-	l.addExternal()
-	s.t.start()
+	s.begin()
 	return s
+}
+
+// newStreamOf makes a stream with no transport yet.
+func newStreamOf(l *Loop, local, remote net.Addr, c streamConfig) *Stream {
+	s := &Stream{l: l, limit: c.limit, high: c.high, low: c.low, local: local, remote: remote}
+	s.done = &Future[struct{}]{fb: futureBase{l: l}}
+	return s
+}
+
+// begin starts the stream's transport, and tracks the stream so that the
+// loop closes it if it is left open.
+func (s *Stream) begin() {
+	s.node = s.l.track(streamAborter{s})
+	s.setCounted(true)
+	s.t.start()
 }
 
 // received takes a chunk from the transport, on the loop; err, if not nil,
@@ -211,6 +219,7 @@ func (s *Stream) received(data []byte, err error) {
 // setCounted makes the transport's reading count, or not, as I/O in flight.
 func (s *Stream) setCounted(on bool) {
 	switch {
+	case !s.t.external():
 	case on && !s.counted && !s.readDone:
 		s.counted = true
 		s.l.addExternal()
@@ -418,7 +427,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if queued > 0 {
-		if s.pending == 0 {
+		if s.pending == 0 && s.t.external() {
 			s.l.addExternal() // written bytes in flight
 		}
 		s.pending += queued
@@ -465,7 +474,7 @@ func (s *Stream) written(size, n int, err error) {
 	}
 	if size > 0 {
 		s.pending -= size // written, or never to be
-		if s.pending == 0 {
+		if s.pending == 0 && s.t.external() {
 			s.l.doneExternal()
 		}
 	}
@@ -519,7 +528,9 @@ func (s *Stream) finish() {
 	}
 	if s.pending > 0 {
 		s.pending = 0
-		s.l.doneExternal()
+		if s.t.external() {
+			s.l.doneExternal()
+		}
 	}
 	if !s.done.Done() {
 		s.done.SetResult(struct{}{})
@@ -578,9 +589,11 @@ func OpenConnection(ctx context.Context, network, address string, opts ...Stream
 	t := runningTask(ctx, "OpenConnection")
 	cfg := newStreamConfig(opts)
 	l := t.loop()
-	nw := l.network()
+	if l.net != nil {
+		return openOn(ctx, l, network, address, cfg)
+	}
 	conn, err := awaitGoroutine(ctx, l, func() (net.Conn, error) {
-		conn, err := nw.dial(ctx, cfg.dialer, network, address)
+		conn, err := dial(ctx, cfg.dialer, network, address)
 		if err == nil && cfg.tls != nil {
 			conn, err = clientTLS(ctx, conn, cfg.tls, address)
 		}

@@ -215,6 +215,11 @@ func (tk *Task[T]) task() *task { return &tk.t }
 // context.Canceled, as a Go context does.
 func (tk *Task[T]) CancelWithCause(cause error) bool { return tk.t.cancel(cause) }
 
+// Context returns the task's ctx, the one its function was given: the
+// counterpart of Task.get_context. Its values are those of the ctx the task
+// was created with; it is done once the task is cancelled or done.
+func (tk *Task[T]) Context() context.Context { return &tk.t }
+
 // Cancelled reports whether the task ended cancelled.
 func (tk *Task[T]) Cancelled() bool { return tk.t.fb.state == stateCancelled }
 

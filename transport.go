@@ -19,6 +19,9 @@ import (
 //     did not take at once. It serves every other net.Conn: TLS, pipes to
 //     child processes, other systems.
 //
+// A netTransport (transport_net.go) carries a stream over a connection of
+// a Network given with WithNetwork, which delivers on the loop itself.
+//
 // Which one a connection gets is the loop's choice (transportFor); the
 // Stream above it does not know. Every method is called on the loop's
 // goroutine, and a transport reports back there, through the stream's
@@ -45,6 +48,9 @@ type transport interface {
 	// finished is called by the stream's finish: the transport lets go of
 	// whatever still waits on the connection.
 	finished()
+	// external reports whether the transport's work goes on outside the
+	// loop, and so counts as I/O in flight for a virtual clock.
+	external() bool
 	// detach stops the transport without closing the connection, once it
 	// has nothing queued, and hands the connection over, for StartTLS.
 	// What it read meanwhile goes to the stream's received.

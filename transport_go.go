@@ -223,6 +223,8 @@ func (t *goTransport) close() {
 
 func (t *goTransport) abort() { t.conn.Close() }
 
+func (t *goTransport) external() bool { return true }
+
 func (t *goTransport) finished() { t.stopped.Do(func() { close(t.stop) }) }
 
 // detach stops both goroutines: the writer once it has nothing to write,

@@ -38,7 +38,7 @@ var pollStreams = true
 // socket and the loop can poll: conn's descriptor is duplicated for the
 // loop and conn is closed, which takes it out of Go's network poller.
 func (l *Loop) pollTransportFor(s *Stream, conn net.Conn) transport {
-	if !pollStreams || l.net != nil {
+	if !pollStreams {
 		return nil
 	}
 	var sc interface {
@@ -220,6 +220,8 @@ func (t *pollTransport) closeNow() {
 }
 
 func (t *pollTransport) abort() { t.closeNow() }
+
+func (t *pollTransport) external() bool { return true }
 
 func (t *pollTransport) finished() { t.closeNow() }
 
