@@ -1,0 +1,239 @@
+package sim_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/sim"
+)
+
+// echo serves lines back on port 7 of its host.
+func echo(ctx context.Context) error {
+	srv, err := asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, s *asyncio.Stream) error {
+		for {
+			line, err := s.ReadLine(ctx)
+			if len(line) > 0 {
+				s.Write(line)
+			}
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				return err
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return srv.ServeForever(ctx)
+}
+
+// roundTrip opens a connection from the task's host to addr, sends a line
+// and returns the echo.
+func roundTrip(ctx context.Context, addr, line string) (string, error) {
+	c, err := asyncio.OpenConnection(ctx, "tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.Write([]byte(line))
+	got, err := c.ReadLine(ctx)
+	return string(got), err
+}
+
+func TestEchoAcrossHosts(t *testing.T) {
+	w := sim.New(1)
+	w.Host("server").Boot(echo)
+	client := w.Host("client")
+	w.SetLink("client", "server", sim.Link{Latency: 10 * time.Millisecond})
+	var got string
+	var took time.Duration
+	err := w.Run(func(ctx context.Context) error {
+		tk := client.Go(ctx, func(ctx context.Context) error {
+			l, _ := asyncio.GetRunningLoop(ctx)
+			start := l.Time()
+			var err error
+			got, err = roundTrip(ctx, "server:7", "hello\n")
+			took = l.Time() - start
+			return err
+		})
+		_, err := asyncio.Await(ctx, tk)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "hello\n" {
+		t.Errorf("echo = %q, want %q", got, "hello\n")
+	}
+	// A round trip to connect, one for the line: 40 ms of virtual time.
+	if took != 40*time.Millisecond {
+		t.Errorf("the exchange took %v of virtual time, want 40ms", took)
+	}
+}
+
+func TestSameSeedSameTrace(t *testing.T) {
+	run := func(seed uint64) string {
+		w := sim.New(seed)
+		w.SetDefaultLink(sim.Link{Latency: 5 * time.Millisecond, Jitter: 20 * time.Millisecond})
+		w.Host("server").Boot(echo)
+		var clients []*sim.Host
+		for _, name := range []string{"c1", "c2", "c3"} {
+			clients = append(clients, w.Host(name))
+		}
+		err := w.Run(func(ctx context.Context) error {
+			var tasks []asyncio.Awaitable[struct{}]
+			for _, c := range clients {
+				tasks = append(tasks, c.Go(ctx, func(ctx context.Context) error {
+					for i := range 5 {
+						if _, err := roundTrip(ctx, "server:7", strings.Repeat("x", i+1)+"\n"); err != nil {
+							return err
+						}
+					}
+					return nil
+				}))
+			}
+			_, err := asyncio.Gather(ctx, tasks...)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w.Trace()
+	}
+	a, b := run(42), run(42)
+	if a != b {
+		t.Errorf("two runs of seed 42 differ:\n%s\n---\n%s", a, b)
+	}
+	if c := run(43); c == a {
+		t.Errorf("seeds 42 and 43 gave the same trace; jitter should differ:\n%s", a)
+	}
+	if !strings.Contains(a, "dial server:7") || !strings.Contains(a, "accept from c1") {
+		t.Errorf("the trace lacks the connections:\n%s", a)
+	}
+}
+
+func TestDialErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		addr string
+		want func(error) bool
+	}{
+		{"no listener", "server:8", func(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }},
+		{"unknown host", "nowhere:7", func(err error) bool { return err != nil && strings.Contains(err.Error(), "no such host") }},
+		{"real address", "192.0.2.1:7", func(err error) bool { return err != nil && strings.Contains(err.Error(), "no such host") }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := sim.New(1)
+			w.Host("server").Boot(echo)
+			client := w.Host("client")
+			err := w.Run(func(ctx context.Context) error {
+				_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+					_, err := roundTrip(ctx, tc.addr, "x\n")
+					return err
+				}))
+				return err
+			})
+			if !tc.want(err) {
+				t.Errorf("dial %s: %v", tc.addr, err)
+			}
+		})
+	}
+}
+
+func TestPartitionHoldsBytesUntilRepair(t *testing.T) {
+	w := sim.New(1)
+	w.Host("server").Boot(echo)
+	client := w.Host("client")
+	var got string
+	var at time.Duration
+	err := w.Run(func(ctx context.Context) error {
+		l, _ := asyncio.GetRunningLoop(ctx)
+		tk := client.Go(ctx, func(ctx context.Context) error {
+			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			w.Partition("client", "server")
+			c.Write([]byte("late\n"))
+			line, err := c.ReadLine(ctx)
+			got, at = string(line), l.Time()
+			return err
+		})
+		if err := asyncio.Sleep(ctx, time.Hour); err != nil {
+			return err
+		}
+		w.Repair("client", "server")
+		_, err := asyncio.Await(ctx, tk)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "late\n" || at != time.Hour+2*time.Millisecond {
+		t.Errorf("echo %q at %v; want %q at 1h0m0.002s, after the repair", got, at, "late\n")
+	}
+}
+
+func TestCrashResetsPeersAndRestartBoots(t *testing.T) {
+	w := sim.New(1)
+	boots := 0
+	w.Host("server").Boot(func(ctx context.Context) error {
+		boots++
+		return echo(ctx)
+	})
+	client := w.Host("client")
+	var readErr, afterCrash, afterRestart error
+	err := w.Run(func(ctx context.Context) error {
+		tk := client.Go(ctx, func(ctx context.Context) error {
+			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			_, readErr = c.ReadLine(ctx) // the crash ends it
+			return nil
+		})
+		if err := asyncio.Sleep(ctx, time.Second); err != nil {
+			return err
+		}
+		w.Crash(ctx, "server")
+		if _, err := asyncio.Await(ctx, tk); err != nil {
+			return err
+		}
+		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+			_, afterCrash = roundTrip(ctx, "server:7", "x\n")
+			return nil
+		}))
+		if err != nil {
+			return err
+		}
+		w.Restart(ctx, "server")
+		_, err = asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+			_, afterRestart = roundTrip(ctx, "server:7", "x\n")
+			return nil
+		}))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(readErr, syscall.ECONNRESET) {
+		t.Errorf("read across the crash: %v, want ECONNRESET", readErr)
+	}
+	if !errors.Is(afterCrash, syscall.ECONNREFUSED) {
+		t.Errorf("dial to the crashed host: %v, want ECONNREFUSED", afterCrash)
+	}
+	if afterRestart != nil || boots != 2 {
+		t.Errorf("after restart: %v, %d boots; want a working echo and 2 boots", afterRestart, boots)
+	}
+}

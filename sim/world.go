@@ -1,0 +1,145 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/goasyncio/asyncio"
+)
+
+// A World is a simulated network of named hosts, run in one loop on a
+// virtual clock, in which every random choice is drawn from one seed.
+// Make one with New, add hosts, then Run it. A World runs once; its
+// methods other than Run, Trace and Seed must be called on the loop's
+// goroutine while it runs (from the driver or a host's tasks), or before
+// Run.
+type World struct {
+	seed  uint64
+	rng   *rand.Rand
+	loop  *asyncio.Loop
+	ran   bool
+	hosts []*Host // in the order they were added
+
+	defaultLink Link
+	links       map[[2]*Host]*link // by ordered pair: the direction from [0] to [1]
+
+	trace    strings.Builder
+	conns    uint64  // connections made so far, to name them
+	failures []error // errors of host tasks
+}
+
+// New returns an empty world whose random choices come from seed.
+func New(seed uint64) *World {
+	return &World{
+		seed:  seed,
+		rng:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		links: make(map[[2]*Host]*link),
+		defaultLink: Link{
+			Latency: time.Millisecond,
+		},
+	}
+}
+
+// Seed returns the world's seed.
+func (w *World) Seed() uint64 { return w.seed }
+
+// Rand returns the world's source of random choices, for a driver that
+// wants its own to be replayed with the seed too. It must be used only on
+// the loop's goroutine.
+func (w *World) Rand() *rand.Rand { return w.rng }
+
+// Host returns the host of that name, adding it if the world has none:
+// its address is 10.0.0.N for the Nth host added. A host is up until it
+// crashes.
+func (w *World) Host(name string) *Host {
+	if h := w.lookup(name); h != nil {
+		return h
+	}
+	if name == "" || strings.ContainsAny(name, ": /") {
+		panic(fmt.Sprintf("sim: host name %q: want a name with no colon, space or slash", name))
+	}
+	n := len(w.hosts) + 1
+	if n > 250*256 {
+		panic("sim: too many hosts")
+	}
+	h := &Host{
+		w: w, name: name, up: true,
+		addr:      netip.AddrFrom4([4]byte{10, 0, byte(n / 250), byte(n%250 + 1)}),
+		listeners: make(map[int]*listener),
+		nextPort:  firstEphemeralPort,
+	}
+	w.hosts = append(w.hosts, h)
+	return h
+}
+
+// lookup returns the host named by name or by its address, or nil.
+func (w *World) lookup(name string) *Host {
+	for _, h := range w.hosts {
+		if h.name == name || h.addr.String() == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// must returns the named host, or panics naming the call: a fault aimed at
+// a host that does not exist is a bug of the test.
+func (w *World) must(op, name string) *Host {
+	h := w.lookup(name)
+	if h == nil {
+		panic(fmt.Sprintf("sim: %s: no host named %q", op, name))
+	}
+	return h
+}
+
+// Run runs the world: the boot functions of its hosts, each as a task of
+// its host, then driver, the test's own task, which belongs to no host and
+// drives the world with faults and checks. Run returns when driver
+// returns, with its error, after cancelling every task left; or an error
+// matching asyncio.ErrDeadlock that lists the stuck tasks if no task can
+// make progress and nothing is scheduled.
+func (w *World) Run(driver func(ctx context.Context) error) error {
+	if w.ran {
+		panic("sim: World.Run called twice; make a new World for each run")
+	}
+	w.ran = true
+	_, err := asyncio.Run(func(ctx context.Context) (struct{}, error) {
+		w.loop, _ = asyncio.GetRunningLoop(ctx)
+		for _, h := range w.hosts {
+			h.boot(ctx)
+		}
+		return struct{}{}, driver(ctx)
+	}, asyncio.WithVirtualClock(), asyncio.WithNetwork(network{w}),
+		asyncio.WithContext(context.Background()))
+	return errors.Join(append([]error{err}, w.failures...)...)
+}
+
+// now is the world's virtual time.
+func (w *World) now() time.Duration { return w.loop.Time() }
+
+// after runs fn on the loop once d has passed on its clock.
+func (w *World) after(d time.Duration, fn func()) {
+	w.loop.CallLater(d, fn)
+}
+
+// tracef adds a line to the trace, stamped with the virtual time.
+func (w *World) tracef(format string, args ...any) {
+	t := time.Duration(0)
+	if w.loop != nil {
+		t = w.now()
+	}
+	fmt.Fprintf(&w.trace, "%12.6f ", t.Seconds())
+	fmt.Fprintf(&w.trace, format, args...)
+	w.trace.WriteByte('\n')
+}
+
+// Trace returns what happened in the world, one event a line, each
+// stamped with its virtual time in seconds: connections, the bytes they
+// carried, faults, crashes and restarts. Two runs of one seed give the
+// same trace, byte for byte.
+func (w *World) Trace() string { return w.trace.String() }
