@@ -646,3 +646,26 @@ func TestCancelledTimersLeaveTheRestInOrder(t *testing.T) {
 		t.Errorf("%d of %d timers fired, in order %v", len(got), kept, slices.IsSorted(got))
 	}
 }
+
+// The deadlock error holds the stuck tasks, for code that reports them
+// its own way.
+func TestDeadlockErrorHoldsTheTasks(t *testing.T) {
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		var never asyncio.Event
+		tk := asyncio.CreateTask(ctx, func(ctx context.Context) (int, error) {
+			return 0, never.Wait(ctx)
+		}, asyncio.WithName("waiter"))
+		return asyncio.Await(ctx, tk)
+	}, asyncio.WithVirtualClock())
+	var de *asyncio.DeadlockError
+	if !errors.As(err, &de) || !errors.Is(err, asyncio.ErrDeadlock) {
+		t.Fatalf("Run: %v; want a *DeadlockError matching ErrDeadlock", err)
+	}
+	var names []string
+	for _, ti := range de.Tasks {
+		names = append(names, ti.Name+" awaits "+ti.Awaiting)
+	}
+	if len(de.Tasks) != 2 || de.Tasks[1].Name != "waiter" || !strings.Contains(de.Tasks[1].Awaiting, "Event.Wait") {
+		t.Errorf("stuck tasks: %q; want the main task and 'waiter' in Event.Wait", names)
+	}
+}
