@@ -237,3 +237,43 @@ func TestCrashResetsPeersAndRestartBoots(t *testing.T) {
 		t.Errorf("after restart: %v, %d boots; want a working echo and 2 boots", afterRestart, boots)
 	}
 }
+
+func TestDeadlockListsTasksByHost(t *testing.T) {
+	w := sim.New(1)
+	w.Host("server").Boot(func(ctx context.Context) error {
+		srv, err := asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, s *asyncio.Stream) error {
+			_, err := s.ReadLine(ctx) // the client never writes
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return srv.ServeForever(ctx)
+	})
+	client := w.Host("client")
+	err := w.Run(func(ctx context.Context) error {
+		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+			_, err := roundTrip(ctx, "server:7", "") // sends nothing, waits for a line
+			return err
+		}))
+		return err
+	})
+	var de *sim.DeadlockError
+	if !errors.As(err, &de) || !errors.Is(err, asyncio.ErrDeadlock) {
+		t.Fatalf("Run: %v; want a *sim.DeadlockError matching ErrDeadlock", err)
+	}
+	awaiting := func(host string) []string {
+		var s []string
+		for _, ti := range de.Hosts[host] {
+			s = append(s, ti.Awaiting)
+		}
+		return s
+	}
+	if len(de.Hosts["server"]) < 2 || len(de.Hosts["client"]) != 1 || len(de.Hosts[""]) != 1 {
+		t.Errorf("stuck tasks: server %q, client %q, no host %q; want the server's boot task and handler, the client's task, the driver",
+			awaiting("server"), awaiting("client"), awaiting(""))
+	}
+	if !strings.Contains(err.Error(), "host server:") || !strings.Contains(err.Error(), "host client:") {
+		t.Errorf("the error does not group the tasks by host:\n%v", err)
+	}
+}

@@ -100,9 +100,10 @@ func (w *World) must(op, name string) *Host {
 // Run runs the world: the boot functions of its hosts, each as a task of
 // its host, then driver, the test's own task, which belongs to no host and
 // drives the world with faults and checks. Run returns when driver
-// returns, with its error, after cancelling every task left; or an error
-// matching asyncio.ErrDeadlock that lists the stuck tasks if no task can
-// make progress and nothing is scheduled.
+// returns, with its error, after cancelling every task left; or, if no
+// task can make progress and nothing is scheduled, a *DeadlockError that
+// lists the stuck tasks of every host. Errors of host tasks are joined to
+// it.
 func (w *World) Run(driver func(ctx context.Context) error) error {
 	if w.ran {
 		panic("sim: World.Run called twice; make a new World for each run")
@@ -116,7 +117,7 @@ func (w *World) Run(driver func(ctx context.Context) error) error {
 		return struct{}{}, driver(ctx)
 	}, asyncio.WithVirtualClock(), asyncio.WithNetwork(network{w}),
 		asyncio.WithContext(context.Background()))
-	return errors.Join(append([]error{err}, w.failures...)...)
+	return errors.Join(append([]error{w.byHost(err)}, w.failures...)...)
 }
 
 // now is the world's virtual time.
