@@ -140,7 +140,7 @@ func (hostDatagrams) Dial(ctx context.Context, network, address string) (net.Con
 // task of a running loop.
 func ListenDatagram(ctx context.Context, network, address string, opts ...DatagramOption) (*Datagram, error) {
 	t := runningTask(ctx, "ListenDatagram")
-	if err := checkDatagramNetwork("ListenDatagram", network); err != nil {
+	if err := checkDatagramNetwork(t.loop(), "ListenDatagram", network); err != nil {
 		return nil, err
 	}
 	pc, err := datagrams.ListenPacket(ctx, network, address)
@@ -162,7 +162,7 @@ func ListenDatagram(ctx context.Context, network, address string, opts ...Datagr
 // of a running loop.
 func DialDatagram(ctx context.Context, network, address string, opts ...DatagramOption) (*Datagram, error) {
 	t := runningTask(ctx, "DialDatagram")
-	if err := checkDatagramNetwork("DialDatagram", network); err != nil {
+	if err := checkDatagramNetwork(t.loop(), "DialDatagram", network); err != nil {
 		return nil, err
 	}
 	c, err := datagrams.Dial(ctx, network, address)
@@ -172,7 +172,13 @@ func DialDatagram(ctx context.Context, network, address string, opts ...Datagram
 	return openDatagram(t.loop(), nil, c, opts), nil
 }
 
-func checkDatagramNetwork(op, network string) error {
+// checkDatagramNetwork says why op cannot open an endpoint on network, if
+// it cannot: a loop given a Network has no real sockets, and a Network has
+// no datagrams yet.
+func checkDatagramNetwork(l *Loop, op, network string) error {
+	if l.net != nil {
+		return fmt.Errorf("asyncio: %s on a loop WithNetwork(%T), which carries streams only: datagram endpoints are not simulated yet", op, l.net)
+	}
 	switch network {
 	case "udp", "udp4", "udp6", "unixgram":
 		return nil

@@ -58,6 +58,7 @@ func (h *Host) Boot(fn func(ctx context.Context) error) { h.bootFn = fn }
 // the host cancels it. A task fn starts belongs to the host too. An error
 // fn returns, other than its cancellation, makes Run fail.
 func (h *Host) Go(ctx context.Context, fn func(ctx context.Context) error) *asyncio.Task[struct{}] {
+	h.w.check(ctx, "Host.Go")
 	if !h.up {
 		panic(fmt.Sprintf("sim: Host.Go on %s, which is down", h.name))
 	}
@@ -101,6 +102,7 @@ func (h *Host) ephemeral() int {
 // them; what was in flight to the host is lost. It stays down until
 // Restart.
 func (w *World) Crash(ctx context.Context, name string) {
+	w.check(ctx, "Crash")
 	h := w.must("Crash", name)
 	if !h.up {
 		return
@@ -127,6 +129,7 @@ func (w *World) Crash(ctx context.Context, name string) {
 // no connections and no listeners, it runs its boot function again, as a
 // machine that rebooted.
 func (w *World) Restart(ctx context.Context, name string) {
+	w.check(ctx, "Restart")
 	h := w.must("Restart", name)
 	if h.up {
 		return

@@ -277,3 +277,149 @@ func TestDeadlockListsTasksByHost(t *testing.T) {
 		t.Errorf("the error does not group the tasks by host:\n%v", err)
 	}
 }
+
+func TestHoldDeliversInOrderOnRelease(t *testing.T) {
+	w := sim.New(1)
+	w.Host("server").Boot(echo)
+	client := w.Host("client")
+	var lines []string
+	err := w.Run(func(ctx context.Context) error {
+		tk := client.Go(ctx, func(ctx context.Context) error {
+			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			w.Hold("client", "server")
+			for _, s := range []string{"one\n", "two\n", "three\n"} {
+				c.Write([]byte(s))
+				if err := asyncio.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+			}
+			w.Release("client", "server")
+			for range 3 {
+				line, err := c.ReadLine(ctx)
+				if err != nil {
+					return err
+				}
+				lines = append(lines, string(line))
+			}
+			return nil
+		})
+		_, err := asyncio.Await(ctx, tk)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(lines, "") != "one\ntwo\nthree\n" {
+		t.Errorf("echoes after Release: %q; want one, two, three in order", lines)
+	}
+}
+
+// A peer that never reads fills the connection's window: Drain waits, and
+// the memory held stays bounded.
+func TestDrainWaitsForAPeerThatDoesNotRead(t *testing.T) {
+	w := sim.New(1)
+	w.Host("server").Boot(func(ctx context.Context) error {
+		srv, err := asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, s *asyncio.Stream) error {
+			return asyncio.Sleep(ctx, time.Hour) // reads nothing
+		})
+		if err != nil {
+			return err
+		}
+		return srv.ServeForever(ctx)
+	})
+	client := w.Host("client")
+	var sent int
+	var drained bool
+	err := w.Run(func(ctx context.Context) error {
+		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7", asyncio.WithWriteBufferLimits(64<<10, 16<<10))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			chunk := make([]byte, 16<<10)
+			wait, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			for sent < 64<<20 {
+				c.Write(chunk)
+				sent += len(chunk)
+				if err := c.Drain(wait); err != nil {
+					return nil // the peer stopped taking bytes: Drain waits
+				}
+			}
+			drained = true
+			return nil
+		}))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server's stream takes up to twice its 64 KiB limit, the
+	// connection 256 KiB more, the client buffers up to 64 KiB past its
+	// high-water mark.
+	if drained || sent > 1<<20 {
+		t.Errorf("the client sent %d bytes to a peer that reads nothing (Drain never waited: %v); want it held under 1 MiB", sent, drained)
+	}
+}
+
+func TestBandwidthSpacesMessages(t *testing.T) {
+	w := sim.New(1)
+	w.Host("server").Boot(echo)
+	client := w.Host("client")
+	w.SetLink("client", "server", sim.Link{Latency: time.Millisecond, Bandwidth: 1000})
+	var took time.Duration
+	err := w.Run(func(ctx context.Context) error {
+		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			l, _ := asyncio.GetRunningLoop(ctx)
+			start := l.Time()
+			c.Write([]byte(strings.Repeat("x", 499) + "\n"))
+			_, err = c.ReadLine(ctx)
+			took = l.Time() - start
+			return err
+		}))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 500 B at 1000 B/s each way, plus 1 ms of latency each way.
+	if took != time.Second+2*time.Millisecond {
+		t.Errorf("500 B there and back at 1000 B/s took %v, want 1.002s", took)
+	}
+}
+
+func TestRealOnlyCallsAreErrors(t *testing.T) {
+	w := sim.New(1)
+	h := w.Host("a")
+	var dgErr error
+	err := w.Run(func(ctx context.Context) error {
+		_, err := asyncio.Await(ctx, h.Go(ctx, func(ctx context.Context) error {
+			_, dgErr = asyncio.ListenDatagram(ctx, "udp", ":53")
+			return nil
+		}))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dgErr == nil || !strings.Contains(dgErr.Error(), "ListenDatagram") {
+		t.Errorf("ListenDatagram in a world: %v; want an error naming the call", dgErr)
+	}
+	_, err = asyncio.Run(func(ctx context.Context) (int, error) {
+		h.Go(ctx, func(context.Context) error { return nil })
+		return 0, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "Host.Go outside the World's Run") {
+		t.Errorf("Host.Go from another loop: %v; want a panic naming the call", err)
+	}
+}

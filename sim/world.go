@@ -120,6 +120,14 @@ func (w *World) Run(driver func(ctx context.Context) error) error {
 	return errors.Join(append([]error{w.byHost(err)}, w.failures...)...)
 }
 
+// check panics, naming op, unless ctx belongs to a task of the world's
+// loop while it runs: a world's hosts and faults exist only there.
+func (w *World) check(ctx context.Context, op string) {
+	if l, err := asyncio.GetRunningLoop(ctx); err != nil || w.loop == nil || l != w.loop {
+		panic(fmt.Sprintf("sim: %s outside the World's Run: call it from the driver or from a task of one of its hosts", op))
+	}
+}
+
 // now is the world's virtual time.
 func (w *World) now() time.Duration { return w.loop.Time() }
 
