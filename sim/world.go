@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,9 +29,9 @@ type World struct {
 	defaultLink Link
 	links       map[[2]*Host]*link // by ordered pair: the direction from [0] to [1]
 
-	trace    strings.Builder
-	conns    uint64  // connections made so far, to name them
-	failures []error // errors of host tasks
+	trace    [][]byte // the trace's lines, in chunks of traceChunk bytes
+	conns    uint64   // connections made so far, to name them
+	failures []error  // errors of host tasks
 }
 
 // New returns an empty world whose random choices come from seed.
@@ -127,19 +128,29 @@ func (w *World) after(d time.Duration, fn func()) {
 	w.loop.CallLater(d, fn)
 }
 
+// traceChunk is the size of the trace's chunks. A trace kept in one
+// buffer is copied each time the buffer grows, which made a long run's
+// trace cost more than the messages it records; chunks are never copied.
+const traceChunk = 64 << 10
+
 // tracef adds a line to the trace, stamped with the virtual time.
 func (w *World) tracef(format string, args ...any) {
 	t := time.Duration(0)
 	if w.loop != nil {
 		t = w.now()
 	}
-	fmt.Fprintf(&w.trace, "%12.6f ", t.Seconds())
-	fmt.Fprintf(&w.trace, format, args...)
-	w.trace.WriteByte('\n')
+	n := len(w.trace)
+	if n == 0 || cap(w.trace[n-1])-len(w.trace[n-1]) < 512 {
+		w.trace = append(w.trace, make([]byte, 0, traceChunk))
+		n++
+	}
+	b := fmt.Appendf(w.trace[n-1], "%12.6f ", t.Seconds())
+	b = fmt.Appendf(b, format, args...)
+	w.trace[n-1] = append(b, '\n')
 }
 
 // Trace returns what happened in the world, one event a line, each
 // stamped with its virtual time in seconds: connections, the bytes they
 // carried, faults, crashes and restarts. Two runs of one seed give the
 // same trace, byte for byte.
-func (w *World) Trace() string { return w.trace.String() }
+func (w *World) Trace() string { return string(bytes.Join(w.trace, nil)) }
