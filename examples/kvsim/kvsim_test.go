@@ -3,6 +3,7 @@ package kvsim_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -92,12 +93,16 @@ func fault(ctx context.Context, w *sim.World) error {
 	return err
 }
 
+// bugEnv, set to 1, plants the bug in TestIncrementsCountedOnce, to see
+// how sim.Check reports a failing seed and how it is replayed (README.md).
+const bugEnv = "KVSIM_UNSAFE_RETRY"
+
 func TestIncrementsCountedOnce(t *testing.T) {
 	seeds := 1000
 	if testing.Short() {
 		seeds = 100
 	}
-	sim.Check(t, seeds, run{requests: 100}.test)
+	sim.Check(t, seeds, run{requests: 100, unsafeRetry: os.Getenv(bugEnv) == "1"}.test)
 }
 
 func TestSearchFindsUnsafeRetry(t *testing.T) {
