@@ -161,14 +161,22 @@ func (d *dialing) syn() {
 
 // finish ends the attempt with the connection, or err.
 func (d *dialing) finish(err error) {
+	c := d.c
+	if err == nil && (d.over || !c.h.up || c.h.incarnation != c.incarnation) {
+		// The dialler gave up, or its host crashed meanwhile: it has no
+		// socket for this answer, and answers it with a reset, if it is
+		// up to answer.
+		d.over = true
+		if s := c.peer; c.h.up {
+			c.w.tracef("c%d %s -> %s RST", c.id, c.h.name, s.h.name)
+			c.w.send(c.h, s.h, 0, s.reset)
+		}
+		return
+	}
 	if d.over {
 		return
 	}
 	d.over = true
-	c := d.c
-	if err == nil && (!c.h.up || c.h.incarnation != c.incarnation) {
-		return // the dialing host crashed meanwhile
-	}
 	if err != nil {
 		c.w.tracef("c%d %s: %v", c.id, c.h.name, err)
 		d.done(nil, err)

@@ -423,3 +423,46 @@ func TestRealOnlyCallsAreErrors(t *testing.T) {
 		t.Errorf("Host.Go from another loop: %v; want a panic naming the call", err)
 	}
 }
+
+// A connection request that arrives after its dialler gave up is answered
+// with a reset, as a real stack answers a SYN-ACK it has no socket for:
+// the server's end does not wait forever.
+func TestLateAcceptAfterConnectTimeoutIsReset(t *testing.T) {
+	w := sim.New(1)
+	var handlerErr error
+	handled := false
+	w.Host("server").Boot(func(ctx context.Context) error {
+		srv, err := asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, s *asyncio.Stream) error {
+			_, handlerErr = s.ReadLine(ctx)
+			handled = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return srv.ServeForever(ctx)
+	})
+	client := w.Host("client")
+	var dialErr error
+	err := w.Run(func(ctx context.Context) error {
+		w.Partition("client", "server")
+		tk := client.Go(ctx, func(ctx context.Context) error {
+			_, dialErr = asyncio.OpenConnection(ctx, "tcp", "server:7")
+			return nil
+		})
+		if _, err := asyncio.Await(ctx, tk); err != nil {
+			return err
+		}
+		w.Repair("client", "server")
+		return asyncio.Sleep(ctx, time.Second)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(dialErr, syscall.ETIMEDOUT) {
+		t.Fatalf("dial across the partition: %v, want ETIMEDOUT", dialErr)
+	}
+	if !handled || !errors.Is(handlerErr, syscall.ECONNRESET) {
+		t.Errorf("the server's end of the abandoned connection: handled %v, read error %v; want ECONNRESET", handled, handlerErr)
+	}
+}

@@ -1,11 +1,13 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,9 +30,9 @@ type World struct {
 	defaultLink Link
 	links       map[[2]*Host]*link // by ordered pair: the direction from [0] to [1]
 
-	trace    strings.Builder
-	conns    uint64  // connections made so far, to name them
-	failures []error // errors of host tasks
+	trace    [][]byte // the trace's lines, in chunks of traceChunk bytes
+	conns    uint64   // connections made so far, to name them
+	failures []error  // errors of host tasks
 }
 
 // New returns an empty world whose random choices come from seed.
@@ -136,19 +138,45 @@ func (w *World) after(d time.Duration, fn func()) {
 	w.loop.CallLater(d, fn)
 }
 
+// traceChunk is the size of the trace's chunks. A trace kept in one
+// buffer is copied each time the buffer grows, which made a long run's
+// trace cost more than the messages it records; chunks are never copied.
+const traceChunk = 64 << 10
+
 // tracef adds a line to the trace, stamped with the virtual time.
 func (w *World) tracef(format string, args ...any) {
+	w.endLine(fmt.Appendf(w.stamp(), format, args...))
+}
+
+// stamp begins a trace line with the virtual time, in seconds, as
+// "%12.6f " formats it, and returns it for the caller to append the rest
+// and end it with endLine. The hot paths append to it with strconv:
+// fmt's boxing of arguments cost a tenth of a message's delivery.
+func (w *World) stamp() []byte {
 	t := time.Duration(0)
 	if w.loop != nil {
 		t = w.now()
 	}
-	fmt.Fprintf(&w.trace, "%12.6f ", t.Seconds())
-	fmt.Fprintf(&w.trace, format, args...)
-	w.trace.WriteByte('\n')
+	n := len(w.trace)
+	if n == 0 || cap(w.trace[n-1])-len(w.trace[n-1]) < 512 {
+		w.trace = append(w.trace, make([]byte, 0, traceChunk))
+		n++
+	}
+	var num [32]byte
+	f := strconv.AppendFloat(num[:0], t.Seconds(), 'f', 6, 64)
+	b := w.trace[n-1]
+	for range 12 - len(f) {
+		b = append(b, ' ')
+	}
+	b = append(b, f...)
+	return append(b, ' ')
 }
+
+// endLine ends the trace line that stamp began.
+func (w *World) endLine(b []byte) { w.trace[len(w.trace)-1] = append(b, '\n') }
 
 // Trace returns what happened in the world, one event a line, each
 // stamped with its virtual time in seconds: connections, the bytes they
 // carried, faults, crashes and restarts. Two runs of one seed give the
 // same trace, byte for byte.
-func (w *World) Trace() string { return w.trace.String() }
+func (w *World) Trace() string { return string(bytes.Join(w.trace, nil)) }
