@@ -54,8 +54,9 @@ import (
 type Datagram struct {
 	_      noCopy
 	loop   *Loop
-	pc     net.PacketConn // unconnected: ListenDatagram
-	conn   net.Conn       // connected: DialDatagram
+	pc     net.PacketConn    // unconnected: ListenDatagram
+	conn   net.Conn          // connected: DialDatagram
+	np     NetworkPacketConn // either, on the loop's Network
 	limit  int64
 	q      Queue[datagram]
 	node   *waitq.Node[io.Closer]
@@ -140,8 +141,11 @@ func (hostDatagrams) Dial(ctx context.Context, network, address string) (net.Con
 // task of a running loop.
 func ListenDatagram(ctx context.Context, network, address string, opts ...DatagramOption) (*Datagram, error) {
 	t := runningTask(ctx, "ListenDatagram")
-	if err := checkDatagramNetwork(t.loop(), "ListenDatagram", network); err != nil {
+	if err := checkDatagramNetwork("ListenDatagram", network); err != nil {
 		return nil, err
+	}
+	if l := t.loop(); l.net != nil {
+		return openDatagramOn(ctx, l, network, address, "", opts)
 	}
 	pc, err := datagrams.ListenPacket(ctx, network, address)
 	if err != nil {
@@ -162,8 +166,11 @@ func ListenDatagram(ctx context.Context, network, address string, opts ...Datagr
 // of a running loop.
 func DialDatagram(ctx context.Context, network, address string, opts ...DatagramOption) (*Datagram, error) {
 	t := runningTask(ctx, "DialDatagram")
-	if err := checkDatagramNetwork(t.loop(), "DialDatagram", network); err != nil {
+	if err := checkDatagramNetwork("DialDatagram", network); err != nil {
 		return nil, err
+	}
+	if l := t.loop(); l.net != nil {
+		return openDatagramOn(ctx, l, network, "", address, opts)
 	}
 	c, err := datagrams.Dial(ctx, network, address)
 	if err != nil {
@@ -173,12 +180,8 @@ func DialDatagram(ctx context.Context, network, address string, opts ...Datagram
 }
 
 // checkDatagramNetwork says why op cannot open an endpoint on network, if
-// it cannot: a loop given a Network has no real sockets, and a Network has
-// no datagrams yet.
-func checkDatagramNetwork(l *Loop, op, network string) error {
-	if l.net != nil {
-		return fmt.Errorf("asyncio: %s on a loop WithNetwork(%T), which carries streams only: datagram endpoints are not simulated yet", op, l.net)
-	}
+// it cannot.
+func checkDatagramNetwork(op, network string) error {
 	switch network {
 	case "udp", "udp4", "udp6", "unixgram":
 		return nil
@@ -206,6 +209,9 @@ func (d *Datagram) SendTo(p []byte, addr net.Addr) error {
 	if d.closed {
 		return errDatagramClosed
 	}
+	if d.np != nil {
+		return d.sendOn(p, addr)
+	}
 	if d.conn != nil {
 		if addr != nil && addr.String() != d.conn.RemoteAddr().String() {
 			return fmt.Errorf("asyncio: SendTo %v on a datagram endpoint connected to %v", addr, d.conn.RemoteAddr())
@@ -224,7 +230,7 @@ func (d *Datagram) SendTo(p []byte, addr net.Addr) error {
 // by DialDatagram; on an endpoint made by ListenDatagram it returns an
 // error, since there is no remote address. It is otherwise SendTo.
 func (d *Datagram) Send(p []byte) error {
-	if d.conn == nil && !d.closed {
+	if d.RemoteAddr() == nil && !d.closed {
 		return errors.New("asyncio: Send on a datagram endpoint that is not connected; use SendTo")
 	}
 	return d.SendTo(p, nil)
@@ -266,6 +272,9 @@ func (d *Datagram) Dropped() uint64 { return d.dropped.Load() }
 // LocalAddr returns the address the endpoint is bound to. It may be called
 // from any goroutine.
 func (d *Datagram) LocalAddr() net.Addr {
+	if d.np != nil {
+		return d.np.LocalAddr()
+	}
 	if d.conn != nil {
 		return d.conn.LocalAddr()
 	}
@@ -275,6 +284,9 @@ func (d *Datagram) LocalAddr() net.Addr {
 // RemoteAddr returns the address a connected endpoint sends to, or nil for
 // an endpoint made by ListenDatagram. It may be called from any goroutine.
 func (d *Datagram) RemoteAddr() net.Addr {
+	if d.np != nil {
+		return d.np.RemoteAddr()
+	}
 	if d.conn != nil {
 		return d.conn.RemoteAddr()
 	}
@@ -290,6 +302,12 @@ func (d *Datagram) Close() error {
 		return nil
 	}
 	d.closed = true
+	if d.np != nil {
+		err := d.np.Close()
+		d.loop.untrack(d.node)
+		d.stop(errDatagramClosed)
+		return err
+	}
 	d.mu.Lock()
 	d.closing = true
 	b := d.batch
@@ -399,4 +417,46 @@ func (d *Datagram) enqueue(b []datagram) {
 	for _, dg := range b {
 		d.q.PutNowait(dg) // unbounded and open: cannot fail
 	}
+}
+
+// openDatagramOn opens an endpoint on the loop's Network, which delivers
+// on the loop itself: no reader goroutine, and nothing counts as I/O in
+// flight.
+func openDatagramOn(ctx context.Context, l *Loop, network, address, remote string, opts []DatagramOption) (*Datagram, error) {
+	np, err := l.net.ListenPacket(ctx, network, address, remote)
+	if err != nil {
+		return nil, err
+	}
+	d := &Datagram{loop: l, np: np, limit: defaultDatagramQueue}
+	for _, o := range opts {
+		o.applyDatagram(d)
+	}
+	d.node = l.track(d)
+	np.Start(d.receivedOn)
+	return d, nil
+}
+
+// receivedOn takes a datagram from the loop's Network, or drops it if the
+// queue is full.
+func (d *Datagram) receivedOn(p []byte, from net.Addr) {
+	if d.closed {
+		return
+	}
+	if d.pending.Load() >= d.limit {
+		d.dropped.Add(1)
+		return
+	}
+	d.pending.Add(1)
+	d.q.PutNowait(datagram{p: p, addr: from})
+}
+
+// sendOn is SendTo on the loop's Network.
+func (d *Datagram) sendOn(p []byte, addr net.Addr) error {
+	if r := d.np.RemoteAddr(); r != nil && addr != nil && addr.String() != r.String() {
+		return fmt.Errorf("asyncio: SendTo %v on a datagram endpoint connected to %v", addr, r)
+	}
+	if addr == nil && d.np.RemoteAddr() == nil {
+		return errors.New("asyncio: SendTo with a nil address on an unconnected datagram endpoint")
+	}
+	return d.np.WriteTo(p, addr)
 }

@@ -17,8 +17,8 @@ import (
 // A Network carries a loop's connections in place of the operating
 // system's network, so that a whole networked system can run in one loop:
 // package sim implements one, with simulated hosts, latency and faults.
-// OpenConnection and StartServer use it once the loop is given it with
-// WithNetwork; the tasks' code does not change.
+// OpenConnection, StartServer, ListenDatagram and DialDatagram use it once
+// the loop is given it with WithNetwork; the tasks' code does not change.
 //
 // Its methods are called on the loop's goroutine and must not block. What
 // a Network delivers, it delivers on the loop, from callbacks and timers
@@ -34,6 +34,28 @@ type Network interface {
 	// Listen listens on address; accept is called on the loop with each
 	// connection that comes, until the listener is closed.
 	Listen(ctx context.Context, network, address string, accept func(NetworkConn)) (NetworkListener, error)
+	// ListenPacket opens a datagram endpoint on network ("udp", "udp4",
+	// "udp6"): bound to address for ListenDatagram, or, when remote is
+	// not empty, bound to a free port and connected to remote, for
+	// DialDatagram; ctx is the opening task's.
+	ListenPacket(ctx context.Context, network, address, remote string) (NetworkPacketConn, error)
+}
+
+// A NetworkPacketConn is a datagram endpoint of a Network: what a Datagram
+// sends from and receives on.
+type NetworkPacketConn interface {
+	// Start begins delivery: the network calls received on the loop with
+	// each datagram that arrives and its sender. A connected endpoint
+	// receives only from its remote address. The endpoint may keep p.
+	Start(received func(p []byte, from net.Addr))
+	// WriteTo sends p as one datagram to addr, or to the remote address of
+	// a connected endpoint when addr is nil; it must not retain p.
+	WriteTo(p []byte, addr net.Addr) error
+	LocalAddr() net.Addr
+	// RemoteAddr is the address a connected endpoint sends to; nil if it
+	// is not connected.
+	RemoteAddr() net.Addr
+	Close() error
 }
 
 // A NetworkConn is one end of a connection of a Network: what a Stream
@@ -67,8 +89,8 @@ type NetworkListener interface {
 	Close() error
 }
 
-// WithNetwork makes the loop open its connections and servers on n
-// instead of the operating system's network. Package sim uses it; see
+// WithNetwork makes the loop open its connections, servers and datagram
+// endpoints on n instead of the operating system's network. Package sim uses it; see
 // Network.
 func WithNetwork(n Network) Option {
 	return optionFunc(func(l *Loop) { l.net = n })
