@@ -8,7 +8,8 @@
 // each restart, and tasks the test starts on it (Host.Go), with the tasks
 // those start. Inside the world, asyncio.OpenConnection, StartServer and
 // the Stream API go over the simulated network instead of the operating
-// system's: the loop is given it with asyncio.WithNetwork. Code under test
+// system's, and so do ListenDatagram and DialDatagram: the loop is given
+// it with asyncio.WithNetwork. Code under test
 // is not changed or rebuilt: a server's main function that calls
 // StartServer(ctx, "tcp", ":7", handler) is a host's boot function as it
 // is. Host names resolve as DNS names do ("db:5432").
@@ -16,11 +17,12 @@
 // The test drives the world from Run's driver function: it starts clients
 // on hosts, injects faults, and checks what happened.
 //
-//   - SetLink sets the latency, jitter and bandwidth between two hosts.
-//   - Partition and Repair cut two hosts apart and join them again. As TCP
-//     retransmits, a connection's bytes are not lost: they arrive after the
-//     repair, and a connection being made fails with ETIMEDOUT if the cut
-//     outlasts the connect timeout (127 s, Linux's).
+//   - SetLink sets the latency, jitter and bandwidth between two hosts, and
+//     the loss and duplication of their datagrams.
+//   - Partition and Repair cut two hosts apart and join them again.
+//     Datagrams are lost. As TCP retransmits, a connection's bytes are not:
+//     they arrive after the repair, and a connection being made fails with
+//     ETIMEDOUT if the cut outlasts the connect timeout (127 s, Linux's).
 //   - Hold and Release keep the messages of one direction and deliver them
 //     later, in order.
 //   - Crash stops a host: its tasks are cancelled, its listeners are gone,
@@ -60,8 +62,9 @@
 //     net used directly): a simulated program sees the real ones. Inject a
 //     clock or a store where the code needs one, and use the loop's clock
 //     (Loop.Time) for time.
-//   - TLS, Unix sockets, and datagrams: only TCP streams are simulated for
-//     now, and WithTLS or StartTLS in a world is an error.
+//   - TLS and Unix sockets: only TCP streams and UDP datagrams are
+//     simulated, and WithTLS or StartTLS in a world is an error. A datagram
+//     to a port where no one listens is dropped, with no ICMP error.
 //   - the kernel's buffers: a connection holds up to 256 KiB that its
 //     reader has not taken, then the writer's Drain waits; the window
 //     reopens as soon as the reader takes bytes, without a round trip.

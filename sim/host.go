@@ -21,7 +21,8 @@ type Host struct {
 	incarnation int // how many times it restarted
 	bootFn      func(ctx context.Context) error
 	listeners   map[int]*listener // by port
-	conns       []*conn           // open connection ends, in the order they opened
+	udp         map[int]*packetConn
+	conns       []*conn // open connection ends, in the order they opened
 	nextPort    int
 }
 
@@ -90,7 +91,7 @@ func (h *Host) ephemeral() int {
 		if h.nextPort > 60999 {
 			h.nextPort = firstEphemeralPort
 		}
-		if h.listeners[p] == nil {
+		if h.listeners[p] == nil && h.udp[p] == nil {
 			return p
 		}
 	}
@@ -118,6 +119,10 @@ func (w *World) Crash(ctx context.Context, name string) {
 		ln.closed = true
 	}
 	h.listeners = make(map[int]*listener)
+	for _, p := range h.udp {
+		p.closed = true
+	}
+	h.udp = make(map[int]*packetConn)
 	conns := h.conns
 	h.conns = nil
 	for _, c := range conns {

@@ -16,6 +16,10 @@ type Link struct {
 	// Bandwidth, in bytes per second, makes a message wait while the
 	// link still carries the ones before it; 0 is no limit.
 	Bandwidth int
+	// Loss is the probability that a datagram is lost, and Duplicate that
+	// it arrives twice; a connection's bytes are never lost or doubled,
+	// as TCP retransmits them and drops duplicates.
+	Loss, Duplicate float64
 }
 
 // A link is the state of one direction between two hosts.
@@ -31,8 +35,9 @@ type link struct {
 
 // A parked message waits for a link to open again.
 type parked struct {
-	seq    uint64
-	arrive func()
+	seq      uint64
+	arrive   func()
+	datagram bool // lost, not kept, when the link is cut
 }
 
 // link returns the direction from a to b.
@@ -52,7 +57,7 @@ func (w *World) SetLink(a, b string, cfg Link) {
 	ha, hb := w.must("SetLink", a), w.must("SetLink", b)
 	w.link(ha, hb).cfg = cfg
 	w.link(hb, ha).cfg = cfg
-	w.tracef("link %s %s latency %v jitter %v bandwidth %d", a, b, cfg.Latency, cfg.Jitter, cfg.Bandwidth)
+	w.tracef("link %s %s latency %v jitter %v bandwidth %d loss %g duplicate %g", a, b, cfg.Latency, cfg.Jitter, cfg.Bandwidth, cfg.Loss, cfg.Duplicate)
 }
 
 // SetDefaultLink sets how bytes travel between hosts that SetLink did not
@@ -60,8 +65,8 @@ func (w *World) SetLink(a, b string, cfg Link) {
 func (w *World) SetDefaultLink(cfg Link) { w.defaultLink = cfg }
 
 // Partition cuts hosts a and b apart, both ways: nothing gets through
-// until Repair. A connection's bytes are not lost, as TCP retransmits
-// them: they arrive after Repair. A connection being made waits, and
+// until Repair. Datagrams are lost. A connection's bytes are not, as TCP
+// retransmits them: they arrive after Repair. A connection being made waits, and
 // fails after the system's connect timeout if the cut lasts.
 func (w *World) Partition(a, b string) {
 	ha, hb := w.must("Partition", a), w.must("Partition", b)
@@ -141,10 +146,42 @@ func (w *World) schedule(l *link, p parked, n int) {
 	at = max(at, l.last)
 	l.last = at
 	w.after(at-now, func() {
-		if l.cut || l.held { // cut while on its way: it waits like the rest
+		switch {
+		case l.cut && p.datagram:
+			w.tracef("datagram lost: cut")
+		case l.cut || l.held: // stopped on its way: it waits like the rest
 			l.parked = append(l.parked, p)
-			return
+		default:
+			p.arrive()
 		}
-		p.arrive()
 	})
+}
+
+// sendDatagram carries a datagram of n bytes from a to b, as send does a
+// segment, except that a cut link loses it, and the link's Loss and
+// Duplicate apply, drawn from the seed.
+func (w *World) sendDatagram(a, b *Host, n int, arrive func()) {
+	l := w.link(a, b)
+	switch {
+	case l.cut:
+		w.tracef("datagram %s -> %s lost: cut", a.name, b.name)
+		return
+	case l.cfg.Loss > 0 && w.rng.Float64() < l.cfg.Loss:
+		w.tracef("datagram %s -> %s lost", a.name, b.name)
+		return
+	}
+	copies := 1
+	if l.cfg.Duplicate > 0 && w.rng.Float64() < l.cfg.Duplicate {
+		copies = 2
+		w.tracef("datagram %s -> %s duplicated", a.name, b.name)
+	}
+	for range copies {
+		l.sent++
+		p := parked{seq: l.sent, arrive: arrive, datagram: true}
+		if l.held {
+			l.parked = append(l.parked, p)
+			continue
+		}
+		w.schedule(l, p, n)
+	}
 }

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"syscall"
@@ -398,29 +399,95 @@ func TestBandwidthSpacesMessages(t *testing.T) {
 	}
 }
 
-func TestRealOnlyCallsAreErrors(t *testing.T) {
+func TestCallsOutsideTheWorldPanic(t *testing.T) {
 	w := sim.New(1)
 	h := w.Host("a")
-	var dgErr error
-	err := w.Run(func(ctx context.Context) error {
-		_, err := asyncio.Await(ctx, h.Go(ctx, func(ctx context.Context) error {
-			_, dgErr = asyncio.ListenDatagram(ctx, "udp", ":53")
-			return nil
-		}))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dgErr == nil || !strings.Contains(dgErr.Error(), "ListenDatagram") {
-		t.Errorf("ListenDatagram in a world: %v; want an error naming the call", dgErr)
-	}
-	_, err = asyncio.Run(func(ctx context.Context) (int, error) {
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
 		h.Go(ctx, func(context.Context) error { return nil })
 		return 0, nil
 	})
 	if err == nil || !strings.Contains(err.Error(), "Host.Go outside the World's Run") {
 		t.Errorf("Host.Go from another loop: %v; want a panic naming the call", err)
+	}
+}
+
+// udpEcho sends back every datagram that comes to port 53 of its host.
+func udpEcho(ctx context.Context) error {
+	d, err := asyncio.ListenDatagram(ctx, "udp", ":53")
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for {
+		p, from, err := d.RecvFrom(ctx)
+		if err != nil {
+			return err
+		}
+		if err := d.SendTo(p, from); err != nil {
+			return err
+		}
+	}
+}
+
+func TestDatagrams(t *testing.T) {
+	cases := []struct {
+		name   string
+		link   sim.Link
+		cut    bool
+		echoes int // of 3 sent, each waited for 1 s
+	}{
+		{"delivered", sim.Link{Latency: time.Millisecond}, false, 3},
+		{"lost", sim.Link{Latency: time.Millisecond, Loss: 1}, false, 0},
+		{"duplicated", sim.Link{Latency: time.Millisecond, Duplicate: 1}, false, 12}, // doubled each way
+		{"cut by a partition", sim.Link{Latency: time.Millisecond}, true, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := sim.New(1)
+			w.Host("server").Boot(udpEcho)
+			client := w.Host("client")
+			w.SetLink("client", "server", tc.link)
+			echoes := 0
+			err := w.Run(func(ctx context.Context) error {
+				if tc.cut {
+					w.Partition("client", "server")
+				}
+				_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+					d, err := asyncio.DialDatagram(ctx, "udp", "server:53")
+					if err != nil {
+						return err
+					}
+					defer d.Close()
+					for range 3 {
+						if err := d.Send([]byte("ping")); err != nil {
+							return err
+						}
+					}
+					for {
+						wait, cancel := context.WithTimeout(ctx, time.Second)
+						p, _, err := d.RecvFrom(wait)
+						cancel()
+						if errors.Is(err, context.DeadlineExceeded) {
+							return nil
+						}
+						if err != nil {
+							return err
+						}
+						if string(p) != "ping" {
+							return fmt.Errorf("echo %q, want %q", p, "ping")
+						}
+						echoes++
+					}
+				}))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if echoes != tc.echoes {
+				t.Errorf("%d echoes of 3 datagrams, want %d", echoes, tc.echoes)
+			}
+		})
 	}
 }
 

@@ -72,8 +72,8 @@ func (w *World) Host(name string) *Host {
 	h := &Host{
 		w: w, name: name, up: true,
 		addr:      netip.AddrFrom4([4]byte{10, 0, byte(n / 250), byte(n%250 + 1)}),
-		listeners: make(map[int]*listener),
-		nextPort:  firstEphemeralPort,
+		listeners: make(map[int]*listener), udp: make(map[int]*packetConn),
+		nextPort: firstEphemeralPort,
 	}
 	w.hosts = append(w.hosts, h)
 	return h
