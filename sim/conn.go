@@ -24,13 +24,14 @@ type conn struct {
 	remote      *net.TCPAddr
 	peer        *conn
 
-	received func([]byte, error)
-	writable func()
-	reading  bool
-	inbox    []byte // arrived, not handed to the stream yet
-	inEnd    error  // how the stream ends, once that has arrived
-	ended    bool   // the stream has been handed its end
-	queued   bool   // a hand-off to the stream is scheduled
+	received  func([]byte, error)
+	writable  func()
+	reading   bool
+	inbox     []byte // arrived, not handed to the stream yet
+	inEnd     error  // how the stream ends, once that has arrived
+	ended     bool   // the stream has been handed its end
+	queued    bool   // a hand-off to the stream is scheduled
+	deliverFn func()
 
 	inflight int   // bytes sent that the peer's stream has not taken
 	blocked  bool  // Write took less than it was given: call writable
@@ -69,7 +70,10 @@ func (c *conn) handOff() {
 		return
 	}
 	c.queued = true
-	c.w.loop.CallSoon(c.deliver)
+	if c.deliverFn == nil {
+		c.deliverFn = c.deliver // one method value for the connection's life
+	}
+	c.w.loop.CallSoon(c.deliverFn)
 }
 
 // deliver hands what has arrived to the stream, then its end if that has

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
+	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/goasyncio/asyncio"
 )
@@ -64,12 +67,20 @@ func (h *Host) Go(ctx context.Context, fn func(ctx context.Context) error) *asyn
 		panic(fmt.Sprintf("sim: Host.Go on %s, which is down", h.name))
 	}
 	hctx := context.WithValue(ctx, hostKey{}, h)
+	name := funcName(fn)
 	tk := asyncio.CreateTask(hctx, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, fn(ctx)
 	}, asyncio.WithName(h.name))
+	h.w.tracef("%s: task %s started", h.name, name)
 	tk.AddDoneCallback(func(tk *asyncio.Task[struct{}]) {
-		if _, err := tk.Result(); err != nil && !errors.Is(err, asyncio.ErrCancelled) {
-			h.w.tracef("%s: task failed: %v", h.name, err)
+		_, err := tk.Result()
+		switch {
+		case err == nil:
+			h.w.tracef("%s: task %s returned", h.name, name)
+		case errors.Is(err, asyncio.ErrCancelled):
+			h.w.tracef("%s: task %s cancelled", h.name, name)
+		default:
+			h.w.tracef("%s: task %s failed: %v", h.name, name, err)
 			h.w.failures = append(h.w.failures, fmt.Errorf("host %s: %w", h.name, err))
 		}
 	})
@@ -150,4 +161,17 @@ func (h *Host) forget(c *conn) {
 	if i := slices.Index(h.conns, c); i >= 0 {
 		h.conns = slices.Delete(h.conns, i, i+1)
 	}
+}
+
+// funcName names fn for the trace, as the runtime does.
+func funcName(fn any) string {
+	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
+	if f == nil {
+		return "?"
+	}
+	name := f.Name()
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
 }

@@ -119,6 +119,9 @@ func TestSameSeedSameTrace(t *testing.T) {
 	if !strings.Contains(a, "dial server:7") || !strings.Contains(a, "accept from c1") {
 		t.Errorf("the trace lacks the connections:\n%s", a)
 	}
+	if !strings.Contains(a, "server: task sim_test.echo started") || !strings.Contains(a, "c1: task sim_test.TestSameSeedSameTrace.func1.1.1 returned") {
+		t.Errorf("the trace lacks the host tasks' events:\n%s", a)
+	}
 }
 
 func TestDialErrors(t *testing.T) {

@@ -177,6 +177,7 @@ func (w *World) endLine(b []byte) { w.trace[len(w.trace)-1] = append(b, '\n') }
 
 // Trace returns what happened in the world, one event a line, each
 // stamped with its virtual time in seconds: connections, the bytes they
-// carried, faults, crashes and restarts. Two runs of one seed give the
+// carried, datagrams, faults, crashes and restarts, and the start and end
+// of the tasks that Host.Go and boot functions start. Two runs of one seed give the
 // same trace, byte for byte.
 func (w *World) Trace() string { return string(bytes.Join(w.trace, nil)) }
