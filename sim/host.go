@@ -175,3 +175,20 @@ func funcName(fn any) string {
 	}
 	return name
 }
+
+// Reset resets every connection between hosts a and b, as a middlebox
+// that drops its state does: both ends read ECONNRESET at once, and their
+// writes fail.
+func (w *World) Reset(a, b string) {
+	ha, hb := w.must("Reset", a), w.must("Reset", b)
+	w.tracef("reset %s %s", a, b)
+	var ends []*conn
+	for _, c := range ha.conns {
+		if c.peer != nil && c.peer.h == hb {
+			ends = append(ends, c, c.peer)
+		}
+	}
+	for _, c := range ends {
+		c.reset()
+	}
+}

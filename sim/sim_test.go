@@ -536,3 +536,40 @@ func TestLateAcceptAfterConnectTimeoutIsReset(t *testing.T) {
 		t.Errorf("the server's end of the abandoned connection: handled %v, read error %v; want ECONNRESET", handled, handlerErr)
 	}
 }
+
+func TestResetAndAddressInUse(t *testing.T) {
+	w := sim.New(1)
+	var bindErr error
+	w.Host("server").Boot(func(ctx context.Context) error {
+		_, bindErr = asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, _ *asyncio.Stream) error {
+			return asyncio.Sleep(ctx, time.Hour)
+		})
+		return echo(ctx) // port 7 is taken by now
+	})
+	client := w.Host("client")
+	var readErr, writeErr error
+	err := w.Run(func(ctx context.Context) error {
+		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			w.Reset("client", "server")
+			_, readErr = c.ReadLine(ctx)
+			_, writeErr = c.Write([]byte("x\n"))
+			return nil
+		}))
+		return err
+	})
+	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("Run: %v; want the boot function's error, a second listener on :7 refused with EADDRINUSE", err)
+	}
+	if bindErr != nil {
+		t.Errorf("the first listener on :7: %v", bindErr)
+	}
+	if !errors.Is(readErr, syscall.ECONNRESET) || !errors.Is(writeErr, syscall.ECONNRESET) {
+		t.Errorf("after Reset: read %v, write %v; want ECONNRESET for both", readErr, writeErr)
+	}
+}
+
