@@ -572,4 +572,3 @@ func TestResetAndAddressInUse(t *testing.T) {
 		t.Errorf("after Reset: read %v, write %v; want ECONNRESET for both", readErr, writeErr)
 	}
 }
-
