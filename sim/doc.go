@@ -25,6 +25,7 @@
 //     ETIMEDOUT if the cut outlasts the connect timeout (127 s, Linux's).
 //   - Hold and Release keep the messages of one direction and deliver them
 //     later, in order.
+//   - Reset resets every connection between two hosts.
 //   - Crash stops a host: its tasks are cancelled, its listeners are gone,
 //     and its connections are reset, which each peer learns when the reset
 //     reaches it. Dialling it is refused until Restart, which runs its boot
