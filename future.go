@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"runtime"
 	"strconv"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/goasyncio/asyncio/internal/funcname"
 )
 
 // A Waiter is a future or a task as Wait sees it: something that completes
@@ -332,14 +332,4 @@ func funcPC(fn any) uintptr {
 
 // funcName names the function at pc without its package path, e.g.
 // "main.download" or "fetch.(*Client).Get".
-func funcName(pc uintptr) string {
-	f := runtime.FuncForPC(pc)
-	if f == nil {
-		return "?"
-	}
-	name := f.Name()
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		name = name[i+1:]
-	}
-	return name
-}
+func funcName(pc uintptr) string { return funcname.Of(pc) }

@@ -14,26 +14,17 @@ import (
 func BenchmarkMessageDelivery(b *testing.B) {
 	w := sim.New(1)
 	w.Host("server").Boot(echo)
-	client := w.Host("client")
 	rounds := 0
-	err := w.Run(func(ctx context.Context) error {
-		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
-			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
-			if err != nil {
+	err := withConn(w, func(ctx context.Context, c *asyncio.Stream) error {
+		line := []byte("ping\n")
+		for b.Loop() {
+			c.Write(line)
+			if _, err := c.ReadLine(ctx); err != nil {
 				return err
 			}
-			defer c.Close()
-			line := []byte("ping\n")
-			for b.Loop() {
-				c.Write(line)
-				if _, err := c.ReadLine(ctx); err != nil {
-					return err
-				}
-				rounds++
-			}
-			return nil
-		}))
-		return err
+			rounds++
+		}
+		return nil
 	})
 	if err != nil {
 		b.Fatal(err)

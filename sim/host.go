@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
-	"runtime"
 	"slices"
-	"strings"
 
 	"github.com/goasyncio/asyncio"
+	"github.com/goasyncio/asyncio/internal/funcname"
 )
 
 // A Host is a named machine of a World, with an address, listeners,
@@ -163,18 +162,8 @@ func (h *Host) forget(c *conn) {
 	}
 }
 
-// funcName names fn for the trace, as the runtime does.
-func funcName(fn any) string {
-	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
-	if f == nil {
-		return "?"
-	}
-	name := f.Name()
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		name = name[i+1:]
-	}
-	return name
-}
+// funcName names fn for the trace, as task dumps do.
+func funcName(fn any) string { return funcname.Of(reflect.ValueOf(fn).Pointer()) }
 
 // Reset resets every connection between hosts a and b, as a middlebox
 // that drops its state does: both ends read ECONNRESET at once, and their

@@ -15,25 +15,33 @@ import (
 )
 
 // echo serves lines back on port 7 of its host.
-func echo(ctx context.Context) error {
-	srv, err := asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, s *asyncio.Stream) error {
-		for {
-			line, err := s.ReadLine(ctx)
-			if len(line) > 0 {
-				s.Write(line)
-			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
-				return err
-			}
+func echo(ctx context.Context) error { return serve(echoLines)(ctx) }
+
+// echoLines sends back the lines it reads.
+func echoLines(ctx context.Context, s *asyncio.Stream) error {
+	for {
+		line, err := s.ReadLine(ctx)
+		if len(line) > 0 {
+			s.Write(line)
 		}
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
 	}
-	return srv.ServeForever(ctx)
+}
+
+// serve returns a boot function that serves port 7 with handler.
+func serve(handler func(ctx context.Context, s *asyncio.Stream) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		srv, err := asyncio.StartServer(ctx, "tcp", ":7", handler)
+		if err != nil {
+			return err
+		}
+		return srv.ServeForever(ctx)
+	}
 }
 
 // roundTrip opens a connection from the task's host to addr, sends a line
@@ -47,6 +55,23 @@ func roundTrip(ctx context.Context, addr, line string) (string, error) {
 	c.Write([]byte(line))
 	got, err := c.ReadLine(ctx)
 	return string(got), err
+}
+
+// withConn runs w with fn as a task of host "client" that holds a
+// connection to port 7 of host "server", and returns Run's error.
+func withConn(w *sim.World, fn func(ctx context.Context, c *asyncio.Stream) error, opts ...asyncio.StreamOption) error {
+	client := w.Host("client")
+	return w.Run(func(ctx context.Context) error {
+		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
+			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7", opts...)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return fn(ctx, c)
+		}))
+		return err
+	})
 }
 
 func TestEchoAcrossHosts(t *testing.T) {
@@ -156,38 +181,28 @@ func TestDialErrors(t *testing.T) {
 func TestPartitionHoldsBytesUntilRepair(t *testing.T) {
 	w := sim.New(1)
 	w.Host("server").Boot(echo)
-	client := w.Host("client")
 	var got string
 	var at time.Duration
-	err := w.Run(func(ctx context.Context) error {
-		l, _ := asyncio.GetRunningLoop(ctx)
-		tk := client.Go(ctx, func(ctx context.Context) error {
-			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			w.Partition("client", "server")
-			c.Write([]byte("late\n"))
-			line, err := c.ReadLine(ctx)
-			got, at = string(line), l.Time()
-			return err
+	err := withConn(w, func(ctx context.Context, c *asyncio.Stream) error {
+		w.Partition("client", "server")
+		asyncio.CreateTask(ctx, func(ctx context.Context) (struct{}, error) {
+			err := asyncio.Sleep(ctx, time.Hour)
+			w.Repair("client", "server")
+			return struct{}{}, err
 		})
-		if err := asyncio.Sleep(ctx, time.Hour); err != nil {
-			return err
-		}
-		w.Repair("client", "server")
-		_, err := asyncio.Await(ctx, tk)
+		c.Write([]byte("late\n"))
+		line, err := c.ReadLine(ctx)
+		l, _ := asyncio.GetRunningLoop(ctx)
+		got, at = string(line), l.Time()
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != "late\n" || at != time.Hour+2*time.Millisecond {
-		t.Errorf("echo %q at %v; want %q at 1h0m0.002s, after the repair", got, at, "late\n")
+	if got != "late\n" || at != time.Hour+2*time.Millisecond+2*time.Millisecond {
+		t.Errorf("echo %q at %v; want %q at 1h0m0.004s, after the repair", got, at, "late\n")
 	}
 }
-
 func TestCrashResetsPeersAndRestartBoots(t *testing.T) {
 	w := sim.New(1)
 	boots := 0
@@ -244,16 +259,10 @@ func TestCrashResetsPeersAndRestartBoots(t *testing.T) {
 
 func TestDeadlockListsTasksByHost(t *testing.T) {
 	w := sim.New(1)
-	w.Host("server").Boot(func(ctx context.Context) error {
-		srv, err := asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, s *asyncio.Stream) error {
-			_, err := s.ReadLine(ctx) // the client never writes
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		return srv.ServeForever(ctx)
-	})
+	w.Host("server").Boot(serve(func(ctx context.Context, s *asyncio.Stream) error {
+		_, err := s.ReadLine(ctx) // the client never writes
+		return err
+	}))
 	client := w.Host("client")
 	err := w.Run(func(ctx context.Context) error {
 		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
@@ -285,34 +294,24 @@ func TestDeadlockListsTasksByHost(t *testing.T) {
 func TestHoldDeliversInOrderOnRelease(t *testing.T) {
 	w := sim.New(1)
 	w.Host("server").Boot(echo)
-	client := w.Host("client")
 	var lines []string
-	err := w.Run(func(ctx context.Context) error {
-		tk := client.Go(ctx, func(ctx context.Context) error {
-			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
+	err := withConn(w, func(ctx context.Context, c *asyncio.Stream) error {
+		w.Hold("client", "server")
+		for _, s := range []string{"one\n", "two\n", "three\n"} {
+			c.Write([]byte(s))
+			if err := asyncio.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+		}
+		w.Release("client", "server")
+		for range 3 {
+			line, err := c.ReadLine(ctx)
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			w.Hold("client", "server")
-			for _, s := range []string{"one\n", "two\n", "three\n"} {
-				c.Write([]byte(s))
-				if err := asyncio.Sleep(ctx, time.Second); err != nil {
-					return err
-				}
-			}
-			w.Release("client", "server")
-			for range 3 {
-				line, err := c.ReadLine(ctx)
-				if err != nil {
-					return err
-				}
-				lines = append(lines, string(line))
-			}
-			return nil
-		})
-		_, err := asyncio.Await(ctx, tk)
-		return err
+			lines = append(lines, string(line))
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -326,40 +325,25 @@ func TestHoldDeliversInOrderOnRelease(t *testing.T) {
 // the memory held stays bounded.
 func TestDrainWaitsForAPeerThatDoesNotRead(t *testing.T) {
 	w := sim.New(1)
-	w.Host("server").Boot(func(ctx context.Context) error {
-		srv, err := asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, s *asyncio.Stream) error {
-			return asyncio.Sleep(ctx, time.Hour) // reads nothing
-		})
-		if err != nil {
-			return err
-		}
-		return srv.ServeForever(ctx)
-	})
-	client := w.Host("client")
+	w.Host("server").Boot(serve(func(ctx context.Context, s *asyncio.Stream) error {
+		return asyncio.Sleep(ctx, time.Hour) // reads nothing
+	}))
 	var sent int
 	var drained bool
-	err := w.Run(func(ctx context.Context) error {
-		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
-			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7", asyncio.WithWriteBufferLimits(64<<10, 16<<10))
-			if err != nil {
-				return err
+	err := withConn(w, func(ctx context.Context, c *asyncio.Stream) error {
+		chunk := make([]byte, 16<<10)
+		wait, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		for sent < 64<<20 {
+			c.Write(chunk)
+			sent += len(chunk)
+			if err := c.Drain(wait); err != nil {
+				return nil // the peer stopped taking bytes: Drain waits
 			}
-			defer c.Close()
-			chunk := make([]byte, 16<<10)
-			wait, cancel := context.WithTimeout(ctx, time.Minute)
-			defer cancel()
-			for sent < 64<<20 {
-				c.Write(chunk)
-				sent += len(chunk)
-				if err := c.Drain(wait); err != nil {
-					return nil // the peer stopped taking bytes: Drain waits
-				}
-			}
-			drained = true
-			return nil
-		}))
-		return err
-	})
+		}
+		drained = true
+		return nil
+	}, asyncio.WithWriteBufferLimits(64<<10, 16<<10))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,27 +354,18 @@ func TestDrainWaitsForAPeerThatDoesNotRead(t *testing.T) {
 		t.Errorf("the client sent %d bytes to a peer that reads nothing (Drain never waited: %v); want it held under 1 MiB", sent, drained)
 	}
 }
-
 func TestBandwidthSpacesMessages(t *testing.T) {
 	w := sim.New(1)
 	w.Host("server").Boot(echo)
-	client := w.Host("client")
+	w.Host("client")
 	w.SetLink("client", "server", sim.Link{Latency: time.Millisecond, Bandwidth: 1000})
 	var took time.Duration
-	err := w.Run(func(ctx context.Context) error {
-		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
-			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			l, _ := asyncio.GetRunningLoop(ctx)
-			start := l.Time()
-			c.Write([]byte(strings.Repeat("x", 499) + "\n"))
-			_, err = c.ReadLine(ctx)
-			took = l.Time() - start
-			return err
-		}))
+	err := withConn(w, func(ctx context.Context, c *asyncio.Stream) error {
+		l, _ := asyncio.GetRunningLoop(ctx)
+		start := l.Time()
+		c.Write([]byte(strings.Repeat("x", 499) + "\n"))
+		_, err := c.ReadLine(ctx)
+		took = l.Time() - start
 		return err
 	})
 	if err != nil {
@@ -401,7 +376,6 @@ func TestBandwidthSpacesMessages(t *testing.T) {
 		t.Errorf("500 B there and back at 1000 B/s took %v, want 1.002s", took)
 	}
 }
-
 func TestCallsOutsideTheWorldPanic(t *testing.T) {
 	w := sim.New(1)
 	h := w.Host("a")
@@ -501,17 +475,11 @@ func TestLateAcceptAfterConnectTimeoutIsReset(t *testing.T) {
 	w := sim.New(1)
 	var handlerErr error
 	handled := false
-	w.Host("server").Boot(func(ctx context.Context) error {
-		srv, err := asyncio.StartServer(ctx, "tcp", ":7", func(ctx context.Context, s *asyncio.Stream) error {
-			_, handlerErr = s.ReadLine(ctx)
-			handled = true
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return srv.ServeForever(ctx)
-	})
+	w.Host("server").Boot(serve(func(ctx context.Context, s *asyncio.Stream) error {
+		_, handlerErr = s.ReadLine(ctx)
+		handled = true
+		return nil
+	}))
 	client := w.Host("client")
 	var dialErr error
 	err := w.Run(func(ctx context.Context) error {
@@ -546,21 +514,12 @@ func TestResetAndAddressInUse(t *testing.T) {
 		})
 		return echo(ctx) // port 7 is taken by now
 	})
-	client := w.Host("client")
 	var readErr, writeErr error
-	err := w.Run(func(ctx context.Context) error {
-		_, err := asyncio.Await(ctx, client.Go(ctx, func(ctx context.Context) error {
-			c, err := asyncio.OpenConnection(ctx, "tcp", "server:7")
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			w.Reset("client", "server")
-			_, readErr = c.ReadLine(ctx)
-			_, writeErr = c.Write([]byte("x\n"))
-			return nil
-		}))
-		return err
+	err := withConn(w, func(ctx context.Context, c *asyncio.Stream) error {
+		w.Reset("client", "server")
+		_, readErr = c.ReadLine(ctx)
+		_, writeErr = c.Write([]byte("x\n"))
+		return nil
 	})
 	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		t.Errorf("Run: %v; want the boot function's error, a second listener on :7 refused with EADDRINUSE", err)
