@@ -1,13 +1,11 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"strconv"
-	"syscall"
 )
 
 // A conn is one end of a simulated TCP connection: an asyncio.NetworkConn.
@@ -209,9 +207,9 @@ func (c *conn) reset() {
 		return
 	}
 	c.w.tracef("c%d %s reset", c.id, c.h.name)
-	c.broken = syscall.ECONNRESET
+	c.broken = errConnReset
 	c.inbox = nil
-	c.arriveEnd(c.opError("read", syscall.ECONNRESET))
+	c.arriveEnd(c.opError("read", errConnReset))
 	if c.blocked {
 		c.blocked = false
 		c.w.loop.CallSoon(func() {
@@ -235,9 +233,8 @@ func (c *conn) crash() {
 
 // opError makes the error a real socket gives.
 func (c *conn) opError(op string, err error) error {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		err = os.NewSyscallError(op, errno)
+	if err != net.ErrClosed {
+		err = os.NewSyscallError(op, err)
 	}
 	return &net.OpError{Op: op, Net: "tcp", Source: c.local, Addr: c.remote, Err: err}
 }

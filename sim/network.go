@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/goasyncio/asyncio"
@@ -92,13 +91,13 @@ func (n network) Listen(ctx context.Context, network, address string, accept fun
 		return nil, err
 	}
 	if at != h {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EADDRNOTAVAIL)}
+		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", errAddrNotAvail)}
 	}
 	if port == 0 {
 		port = h.ephemeral()
 	}
 	if h.listeners[port] != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}
+		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", errAddrInUse)}
 	}
 	l := &listener{h: h, port: port, accept: accept}
 	h.listeners[port] = l
@@ -145,7 +144,7 @@ func (d *dialing) syn() {
 	c, w := d.c, d.c.w
 	l := d.to.listeners[d.port]
 	if !d.to.up || l == nil || l.closed {
-		w.send(d.to, c.h, 0, func() { d.finish(c.opError("dial", syscall.ECONNREFUSED)) })
+		w.send(d.to, c.h, 0, func() { d.finish(c.opError("dial", errConnRefused)) })
 		return
 	}
 	s := &conn{
@@ -190,6 +189,6 @@ func (d *dialing) finish(err error) {
 // timeout ends an attempt that had no answer in time.
 func (d *dialing) timeout() {
 	if !d.over {
-		d.finish(d.c.opError("dial", syscall.ETIMEDOUT))
+		d.finish(d.c.opError("dial", errTimedOut))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"syscall"
 
 	"github.com/goasyncio/asyncio"
 )
@@ -45,7 +44,7 @@ func (n network) ListenPacket(ctx context.Context, network, address, remote stri
 			return nil, err
 		}
 		if at != h {
-			return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EADDRNOTAVAIL)}
+			return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", errAddrNotAvail)}
 		}
 		port = lport
 	}
@@ -53,7 +52,7 @@ func (n network) ListenPacket(ctx context.Context, network, address, remote stri
 		port = h.ephemeral()
 	}
 	if h.udp[port] != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}
+		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", errAddrInUse)}
 	}
 	p.local = &net.UDPAddr{IP: h.addr.AsSlice(), Port: port}
 	h.udp[port] = p
@@ -95,7 +94,7 @@ func (p *packetConn) WriteTo(b []byte, addr net.Addr) error {
 	}
 	h := p.w.lookup(to.IP.String())
 	if h == nil {
-		return &net.OpError{Op: "write", Net: "udp", Source: p.local, Addr: to, Err: os.NewSyscallError("sendto", syscall.ENETUNREACH)}
+		return &net.OpError{Op: "write", Net: "udp", Source: p.local, Addr: to, Err: os.NewSyscallError("sendto", errNetUnreach)}
 	}
 	data := append([]byte(nil), b...)
 	from, port, inc := p.local, to.Port, h.incarnation
