@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/goasyncio/asyncio/futures/internal/remote"
 	"github.com/goasyncio/asyncio/internal/errkind"
 	"github.com/goasyncio/asyncio/internal/panicerr"
 )
@@ -74,4 +75,10 @@ func (e *PanicError) Unwrap() error { return panicerr.Unwrap(e.Value) }
 // stack of the panic.
 func (e *PanicError) Format(s fmt.State, verb rune) {
 	panicerr.Format(s, verb, e.Error(), e.Stack)
+}
+
+func init() {
+	remote.Errors.NotRegistered = ErrNotRegistered
+	remote.Errors.Encoding = ErrEncoding
+	remote.Errors.Panic = func(v any, stack []byte) error { return &PanicError{Value: v, Stack: stack} }
 }

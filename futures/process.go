@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/debug"
+
+	"github.com/goasyncio/asyncio/futures/internal/remote"
 )
 
 // A ProcessPoolExecutor runs registered functions in worker processes:
@@ -228,45 +229,6 @@ func (c *remoteCall[R]) request() (name string, arg []byte) { return c.name, c.a
 func (c *remoteCall[R]) fail(err error)                     { c.f.fail(err) }
 
 func (c *remoteCall[R]) deliver(kind byte, payload []byte) {
-	switch kind {
-	case replyValue:
-		c.deliverValue(payload)
-	case replyError:
-		c.fail(errors.New(string(payload)))
-	case replyPanic:
-		var p panicReply
-		if err := json.Unmarshal(payload, &p); err != nil {
-			p.Value = "(unreadable panic report: " + err.Error() + ")"
-		}
-		c.fail(&PanicError{Value: p.Value, Stack: []byte(p.Stack)})
-	case replyNotRegistered:
-		c.fail(fmt.Errorf("%w: %q (call Register to initialize a package-level variable)", ErrNotRegistered, c.name))
-	case replyEncoding:
-		c.fail(fmt.Errorf("%w: %s: %s", ErrEncoding, c.name, payload))
-	default:
-		c.fail(fmt.Errorf("futures: worker sent a reply of unknown kind %d", kind))
-	}
-}
-
-// deliverValue decodes the result. A panic in an UnmarshalJSON method
-// becomes the future's error rather than killing the pool's goroutine.
-func (c *remoteCall[R]) deliverValue(payload []byte) {
-	var v R
-	err := func() (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				err = &PanicError{Value: p, Stack: debug.Stack()}
-			}
-		}()
-		return json.Unmarshal(payload, &v)
-	}()
-	var pe *PanicError
-	switch {
-	case errors.As(err, &pe):
-		c.fail(err)
-	case err != nil:
-		c.fail(fmt.Errorf("%w: %s: result: %w", ErrEncoding, c.name, err))
-	default:
-		c.f.finish(v, nil, "SetResult")
-	}
+	v, err := remote.Decode[R](c.name, kind, payload)
+	c.f.finish(v, err, "SetResult")
 }

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
-	"sync"
+
+	"github.com/goasyncio/asyncio/futures/internal/remote"
 )
 
 // A Func is a function registered for worker processes, with argument type
@@ -17,20 +18,6 @@ type Func[A, R any] struct {
 
 // Name returns the name the function was registered with.
 func (f Func[A, R]) Name() string { return f.name }
-
-// registry maps names to the functions that serve calls to them in worker
-// processes. It is the package's only global state: a worker process is a
-// fresh copy of the program, and the name is how the two agree on a
-// function, as Python's pickle agrees on a module-level function's
-// qualified name.
-var registry struct {
-	sync.RWMutex
-	funcs map[string]serveFunc
-}
-
-// A serveFunc decodes an argument, calls the registered function and
-// encodes the outcome as a reply.
-type serveFunc func(arg []byte) (kind byte, payload []byte)
 
 // Register records fn under name, so that worker processes can run it, and
 // returns the handle to pass to Call. The argument and result travel as JSON
@@ -52,26 +39,14 @@ func Register[A, R any](name string, fn func(A) (R, error)) Func[A, R] {
 	if fn == nil {
 		panic("futures: Register of a nil function")
 	}
-	registry.Lock()
-	defer registry.Unlock()
-	if _, dup := registry.funcs[name]; dup {
+	if !remote.Register(name, serveAs(fn)) {
 		panic("futures: Register called twice for " + strconv.Quote(name))
 	}
-	if registry.funcs == nil {
-		registry.funcs = make(map[string]serveFunc)
-	}
-	registry.funcs[name] = serveAs(fn)
 	return Func[A, R]{name}
 }
 
-func lookup(name string) serveFunc {
-	registry.RLock()
-	defer registry.RUnlock()
-	return registry.funcs[name]
-}
-
-// serveAs returns the serveFunc that runs fn in a worker process.
-func serveAs[A, R any](fn func(A) (R, error)) serveFunc {
+// serveAs returns the function that runs fn in a worker.
+func serveAs[A, R any](fn func(A) (R, error)) remote.Serve {
 	return func(arg []byte) (byte, []byte) {
 		var a A
 		if err := json.Unmarshal(arg, &a); err != nil {
@@ -81,9 +56,9 @@ func serveAs[A, R any](fn func(A) (R, error)) serveFunc {
 		switch {
 		case p != nil:
 			b, _ := json.Marshal(p) // two strings: cannot fail
-			return replyPanic, b
+			return remote.Panic, b
 		case err != nil:
-			return replyError, []byte(err.Error())
+			return remote.Error, []byte(err.Error())
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -93,11 +68,11 @@ func serveAs[A, R any](fn func(A) (R, error)) serveFunc {
 	}
 }
 
-// callRecover calls fn(a), turning a panic into a panicReply.
-func callRecover[A, R any](fn func(A) (R, error), a A) (v R, p *panicReply, err error) {
+// callRecover calls fn(a), turning a panic into a report.
+func callRecover[A, R any](fn func(A) (R, error), a A) (v R, p *remote.PanicReport, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			p = &panicReply{Value: fmt.Sprint(r), Stack: string(debug.Stack())}
+			p = &remote.PanicReport{Value: fmt.Sprint(r), Stack: string(debug.Stack())}
 		}
 	}()
 	v, err = fn(a)

@@ -33,16 +33,16 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+
+	"github.com/goasyncio/asyncio/futures/internal/remote"
 )
 
-// Reply kinds, and what the payload holds.
+// Reply kinds, and what the payload holds: see package remote.
 const (
-	replyHello         byte = iota // nothing: the worker serves
-	replyValue                     // the result, in JSON
-	replyError                     // the text of the error the function returned
-	replyPanic                     // a panicReply, in JSON
-	replyNotRegistered             // nothing
-	replyEncoding                  // what could not be encoded or decoded, and why
+	replyHello         = remote.Hello // nothing: the worker serves
+	replyValue         = remote.Value
+	replyNotRegistered = remote.NotRegistered
+	replyEncoding      = remote.Encoding
 )
 
 const (
@@ -58,12 +58,6 @@ const (
 const maxFrame = 256 << 20
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// A panicReply is how a worker reports a panic in a function.
-type panicReply struct {
-	Value string
-	Stack string
-}
 
 // A frameError says what is wrong with a frame that failed its checks.
 type frameError struct{ what string }

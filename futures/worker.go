@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/goasyncio/asyncio/futures/internal/remote"
 )
 
 // workerEnv is set in the environment of worker processes. Its presence
@@ -103,7 +105,7 @@ func serve(r io.Reader, w io.Writer) error {
 			return fmt.Errorf("read request: %w", err)
 		}
 		kind, payload := replyNotRegistered, []byte(nil)
-		if fn := lookup(name); fn != nil {
+		if fn := remote.Lookup(name); fn != nil {
 			kind, payload = fn(arg)
 		}
 		out, err = writeReply(bw, out, kind, payload)
