@@ -92,15 +92,24 @@ def _descendants(root):
     return out
 
 
+def _on_sigterm(signum, frame):
+    # bench/cluster/run's timeout sends SIGTERM: leave through the with
+    # blocks, so that the workers are stopped by their process IDs.
+    raise SystemExit(128 + signum)
+
+
 class Workers:
     """The worker processes of one run, started by this process and
     stopped by their process IDs when the with block ends.
 
     Each worker's output goes to a log in a temporary directory; a failed
-    run prints the end of every log on stderr.
+    run prints the end of every log on stderr. From the start, SIGTERM
+    makes this process leave through the with block, which stops the
+    workers and removes the directory.
     """
 
     def __init__(self):
+        signal.signal(signal.SIGTERM, _on_sigterm)
         self._dir = tempfile.TemporaryDirectory(prefix="clusterbench-")
         self._procs = []  # (name, Popen, log path)
         self.leftovers = 0  # processes that outlived the workers, once stopped
@@ -200,19 +209,12 @@ def _check(what, got, want):
                       f"returned {got[first]!r} for {want[first]!r}")
 
 
-def _on_sigterm(signum, frame):
-    # bench/cluster/run's timeout sends SIGTERM: leave through the with
-    # blocks, so that the workers are stopped by their process IDs.
-    raise SystemExit(128 + signum)
-
-
 def run(system, version, args, submit, gather, call, workers=None):
     """Warm up, time the burst and the sequential calls, check every result
     and return the JSON record; on a failure, print it on stderr and exit 1.
 
     workers, if given, is checked to be alive after the warm-up.
     """
-    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         n = args.warmup
         _check("warm-up burst", gather(submit(list(range(n)))), list(range(n)))
