@@ -2,8 +2,11 @@ package cluster_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/goasyncio/asyncio/futures"
 	"github.com/goasyncio/asyncio/futures/cluster"
@@ -13,7 +16,11 @@ func TestCallOutcomes(t *testing.T) {
 	s := startServer(t)
 	serveHere(t, s, 1, 2, "")
 	e := dial(t, s, nil)
-	if v, err := result(t, cluster.Call(e, echo, 42)); v != 42 || err != nil {
+	f := cluster.Call(e, echo, 42)
+	if f.State() == futures.Pending || f.Cancel() {
+		t.Errorf("a call handed to the server is %v, and Cancel succeeded", f.State())
+	}
+	if v, err := result(t, f); v != 42 || err != nil {
 		t.Errorf("echo(42) = %v, %v; want 42, nil", v, err)
 	}
 	if _, err := result(t, cluster.Call(e, fail, 7)); err == nil || err.Error() != "no good: 7" {
@@ -23,5 +30,139 @@ func TestCallOutcomes(t *testing.T) {
 	var pe *futures.PanicError
 	if !errors.As(err, &pe) || pe.Value != "kaboom" || !strings.Contains(string(pe.Stack), "helpers_test.go") {
 		t.Errorf("boom: error %#v, want a *PanicError of \"kaboom\" with the worker's stack", err)
+	}
+}
+
+// The misuse and the malformed calls a worker meets: each fails its call
+// with a clear error, once, and the worker serves on.
+func TestCallErrors(t *testing.T) {
+	s := startServer(t)
+	startWorker(t, s, 1) // a process, which knows only the package-level functions
+	e := dial(t, s, nil)
+	tests := []struct {
+		name string
+		f    *futures.Future[int]
+		is   error
+		text string
+	}{
+		{"unregistered", cluster.Call(e, parentOnly(), 1), futures.ErrNotRegistered, `"cluster.parentOnly"`},
+		{"unknown name", cluster.CallJSON[int](e, "no.such.function", []byte("1")), futures.ErrNotRegistered, `"no.such.function"`},
+		{"argument of the wrong type", cluster.CallJSON[int](e, echo.Name(), []byte(`"seven"`)), futures.ErrEncoding, "argument"},
+		{"argument not JSON", cluster.CallJSON[int](e, echo.Name(), []byte(`{{{`)), futures.ErrEncoding, "argument"},
+		{"result of the wrong type", cluster.CallJSON[int](e, big.Name(), []byte("3")), futures.ErrEncoding, "result"},
+	}
+	for _, tt := range tests {
+		if _, err := result(t, tt.f); !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.text) {
+			t.Errorf("%s: error %v, want %v mentioning %s", tt.name, err, tt.is, tt.text)
+		}
+	}
+	if st := stats(t, e); st.Redelivered != 0 || st.Queued != 0 || st.Running != 0 || st.Failed != uint64(len(tests)) {
+		t.Errorf("stats %+v: want %d failures and nothing handed over again", st, len(tests))
+	}
+	if v, err := result(t, cluster.Call(e, echo, 3)); v != 3 || err != nil {
+		t.Errorf("echo(3) after the errors = %v, %v", v, err)
+	}
+}
+
+// parentOnly returns a function registered in the test process only, not
+// in its worker processes.
+func parentOnly() futures.Func[int, int] {
+	parentOnlyOnce.Do(func() {
+		parentOnlyFunc = futures.Register("cluster.parentOnly", func(x int) (int, error) { return x, nil })
+	})
+	return parentOnlyFunc
+}
+
+var (
+	parentOnlyOnce sync.Once
+	parentOnlyFunc futures.Func[int, int]
+)
+
+// Arguments and results larger than the server's maximum message fail
+// with ErrEncoding, the argument before anything is sent.
+func TestSizeLimits(t *testing.T) {
+	s := startServer(t)
+	serveHere(t, s, 1, 1, "")
+	e := dial(t, s, nil)
+	f := cluster.Call(e, boom, strings.Repeat("x", 2<<20))
+	if !f.Done() {
+		t.Fatal("a call with a too large argument is not failed at once")
+	}
+	if _, err := f.Result(); !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "max_payload") {
+		t.Errorf("too large argument: error %v, want ErrEncoding naming max_payload", err)
+	}
+	if _, err := result(t, cluster.Call(e, big, 2<<20)); !errors.Is(err, futures.ErrEncoding) || !strings.Contains(err.Error(), "result") {
+		t.Errorf("too large result: error %v, want ErrEncoding about the result", err)
+	}
+	if v, err := result(t, cluster.Call(e, big, 1000)); len(v) != 1000 || err != nil {
+		t.Errorf("big(1000) = %d bytes, %v", len(v), err)
+	}
+}
+
+// Map, Wait and AsCompleted work on the futures of cluster calls.
+func TestMapWaitAsCompleted(t *testing.T) {
+	s := startServer(t)
+	serveHere(t, s, 2, 4, "")
+	e := dial(t, s, nil)
+	i := 0
+	for v, err := range cluster.Map(e, echo, slices.Values([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})) {
+		if v != i || err != nil {
+			t.Fatalf("Map yielded %v, %v at %d", v, err, i)
+		}
+		i++
+	}
+	if i != 10 {
+		t.Fatalf("Map yielded %d results, want 10", i)
+	}
+	var fs []*futures.Future[int]
+	for i := range 20 {
+		fs = append(fs, cluster.Call(e, echo, i))
+	}
+	done, notDone := futures.Wait(fs, hangLimit, futures.AllCompleted)
+	if len(done) != 20 || len(notDone) != 0 {
+		t.Fatalf("Wait: %d done, %d not", len(done), len(notDone))
+	}
+	sum := 0
+	for f := range futures.AsCompleted(t.Context(), fs) {
+		v, _ := f.Result()
+		sum += v
+	}
+	if sum != 190 {
+		t.Errorf("AsCompleted summed %d, want 190", sum)
+	}
+}
+
+// Cancel is exact while a call waits to be handed to the server: with the
+// server gone, a call stays pending; cancelled, it never runs, while its
+// neighbour runs once the server is back.
+func TestCancelBeforeHandOff(t *testing.T) {
+	s := startServer(t)
+	e := dial(t, s, nil)
+	s.stop()
+	for cluster.Connected(e) {
+		time.Sleep(time.Millisecond)
+	}
+	cancelled, kept := cluster.Call(e, counted, 1), cluster.Call(e, counted, 2)
+	if cancelled.State() != futures.Pending || kept.State() != futures.Pending {
+		t.Fatalf("with the server down the calls are %v and %v, want pending", cancelled.State(), kept.State())
+	}
+	if !cancelled.Cancel() {
+		t.Fatal("Cancel of a call not handed over failed")
+	}
+	before := runs.Load()
+	s.start()
+	serveHere(t, s, 1, 1, "")
+	if v, err := result(t, kept); v != 2 || err != nil {
+		t.Fatalf("the kept call: %v, %v", v, err)
+	}
+	if _, err := cancelled.Result(); !errors.Is(err, futures.ErrCancelled) {
+		t.Errorf("the cancelled call: %v", err)
+	}
+	e.Shutdown(true) // its sendLoop has forgotten the cancelled call
+	if n := runs.Load() - before; n != 1 {
+		t.Errorf("%d calls ran, want 1: the cancelled one ran", n)
+	}
+	if _, err := cluster.Call(e, echo, 1).Result(); !errors.Is(err, futures.ErrShutdown) {
+		t.Errorf("a call after Shutdown: error %v, want ErrShutdown", err)
 	}
 }

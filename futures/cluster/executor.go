@@ -99,13 +99,16 @@ func Dial(ctx context.Context, url string, opts *Options) (*Executor, error) {
 	if err != nil {
 		return nil, err
 	}
-	nopts := append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond), nats.Name("goasyncio executor")}, o.NATS...)
+	e := &Executor{q: q, id: nuid.Next(), opts: o, calls: make(map[string]*call),
+		wake: make(chan struct{}, 1), closing: make(chan struct{}), idle: make(chan struct{})}
+	nopts := append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
+		nats.Name("goasyncio executor"), nats.ReconnectHandler(func(*nats.Conn) { e.signal() })}, o.NATS...)
 	nc, err := nats.Connect(url, nopts...)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: connect to %s: %w", url, err)
 	}
-	e, err := newExecutor(ctx, nc, q, o)
-	if err != nil {
+	e.nc = nc
+	if err := e.setUp(ctx); err != nil {
 		nc.Close()
 		return nil, err
 	}
@@ -142,24 +145,24 @@ func cmpOr[T comparable](v, def T) T {
 	return v
 }
 
-func newExecutor(ctx context.Context, nc *nats.Conn, q queue, o Options) (*Executor, error) {
-	e := &Executor{nc: nc, q: q, id: nuid.Next(), opts: o, calls: make(map[string]*call),
-		wake: make(chan struct{}, 1), closing: make(chan struct{}), idle: make(chan struct{})}
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncErrHandler(e.sendFailed),
+// setUp sets up the queue and the receiving of results, and starts
+// sendLoop.
+func (e *Executor) setUp(ctx context.Context) error {
+	js, err := jetstream.New(e.nc, jetstream.WithPublishAsyncErrHandler(e.sendFailed),
 		jetstream.WithPublishAsyncTimeout(5*time.Second))
 	if err != nil {
-		return nil, fmt.Errorf("cluster: %w", err)
+		return fmt.Errorf("cluster: %w", err)
 	}
 	e.js = js
-	if err := q.setUp(ctx, js, o.Retention, o.Lease); err != nil {
-		return nil, err
+	if err := e.q.setUp(ctx, js, e.opts.Retention, e.opts.Lease); err != nil {
+		return err
 	}
 	if err := e.consumeResults(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	e.loops.Add(1)
 	go e.sendLoop()
-	return e, nil
+	return nil
 }
 
 // Call schedules fn(arg) to run on a worker of e's queue and returns a
@@ -191,16 +194,23 @@ func Call[A, R any](e *Executor, fn futures.Func[A, R], arg A) *futures.Future[R
 	if name == "" {
 		panic("futures/cluster: Call of a zero Func; get one from futures.Register")
 	}
-	f, p := futures.NewPromise[R]()
 	b, err := json.Marshal(arg)
-	if err == nil {
-		err = e.checkSize(len(b) + len(name))
-	}
 	if err != nil {
+		f, p := futures.NewPromise[R]()
 		p.SetError(fmt.Errorf("%w: %s: argument: %w", futures.ErrEncoding, name, err))
 		return f
 	}
-	c := &call{name: name, arg: b, attempts: e.opts.Attempts, start: p.Start, cancel: f.Cancel, fail: p.SetError,
+	return callJSON[R](e, name, b)
+}
+
+// callJSON is Call with the argument in JSON.
+func callJSON[R any](e *Executor, name string, arg []byte) *futures.Future[R] {
+	f, p := futures.NewPromise[R]()
+	if err := e.checkSize(len(arg) + len(name)); err != nil {
+		p.SetError(fmt.Errorf("%w: %s: argument: %w", futures.ErrEncoding, name, err))
+		return f
+	}
+	c := &call{name: name, arg: arg, attempts: e.opts.Attempts, start: p.Start, cancel: f.Cancel, fail: p.SetError,
 		deliver: func(kind byte, payload []byte) bool {
 			v, err := decode[R](name, kind, payload)
 			if err != nil {
@@ -275,9 +285,17 @@ func (e *Executor) signal() {
 	}
 }
 
+// errDisconnected keeps a call from being handed over while the
+// connection is down, so that it stays pending (and cancellable) rather
+// than wait in the client's buffer.
+var errDisconnected = errors.New("cluster: not connected")
+
 // publish hands c to the server, asynchronously: if the server does not
 // acknowledge it, sendFailed sends it again.
 func (e *Executor) publish(c *call) error {
+	if !e.nc.IsConnected() {
+		return errDisconnected
+	}
 	m := nats.NewMsg(e.q.callSubject())
 	m.Header[hdrMsgID] = []string{c.id}
 	m.Header[hdrFunc] = []string{c.name}

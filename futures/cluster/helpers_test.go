@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -79,7 +80,9 @@ func serveHere(t *testing.T, s *natsServer, n, concurrency int, queue string) {
 // A workerProcess is this test binary serving as a worker.
 type workerProcess struct {
 	cmd    *exec.Cmd
-	waited chan error
+	log    *logLines // its standard error
+	waited chan struct{} // closed once the process is reaped
+	err    error         // what Wait returned
 }
 
 // startWorker starts a worker process on s that the test's cleanup kills
@@ -88,12 +91,12 @@ func startWorker(t *testing.T, s *natsServer, concurrency int) *workerProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), cluster.WorkerEnv+"="+s.URL(), cluster.ConcurrencyEnv+"="+strconv.Itoa(concurrency))
-	cmd.Stderr = os.Stderr
+	w := &workerProcess{cmd: cmd, waited: make(chan struct{}), log: &logLines{seen: make(chan struct{}, 1)}}
+	cmd.Stderr = w.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	w := &workerProcess{cmd: cmd, waited: make(chan error, 1)}
-	go func() { w.waited <- cmd.Wait() }()
+	go func() { w.err = cmd.Wait(); close(w.waited) }()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGCONT)
 		cmd.Process.Kill()
@@ -143,4 +146,42 @@ func result[T any](t *testing.T, f *futures.Future[T]) (T, error) {
 		t.Fatalf("no result after %v", hangLimit)
 	}
 	return v, err
+}
+
+// logLines collects what a worker process writes.
+type logLines struct {
+	mu   sync.Mutex
+	text []byte
+	seen chan struct{} // has a value when text grew
+}
+
+func (l *logLines) Write(b []byte) (int, error) {
+	os.Stderr.Write(b)
+	l.mu.Lock()
+	l.text = append(l.text, b...)
+	l.mu.Unlock()
+	select {
+	case l.seen <- struct{}{}:
+	default:
+	}
+	return len(b), nil
+}
+
+// waitFor waits until the log holds s.
+func (l *logLines) waitFor(t *testing.T, s string) {
+	t.Helper()
+	timeout := time.After(hangLimit)
+	for {
+		l.mu.Lock()
+		found := bytes.Contains(l.text, []byte(s))
+		l.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-l.seen:
+		case <-timeout:
+			t.Fatalf("the worker never wrote %q", s)
+		}
+	}
 }

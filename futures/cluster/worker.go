@@ -89,6 +89,7 @@ func Serve(ctx context.Context, url string, opts *WorkerOptions) error {
 	stop := w.extendLeases()
 	defer stop()
 	w.serve(ctx, cons)
+	w.logf("futures/cluster: worker %s: stopping; finishing the calls it runs", w.name)
 	w.drain()
 	return nil
 }
