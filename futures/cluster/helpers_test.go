@@ -80,7 +80,7 @@ func serveHere(t *testing.T, s *natsServer, n, concurrency int, queue string) {
 // A workerProcess is this test binary serving as a worker.
 type workerProcess struct {
 	cmd    *exec.Cmd
-	log    *logLines // its standard error
+	log    *logLines     // its standard error
 	waited chan struct{} // closed once the process is reaped
 	err    error         // what Wait returned
 }
