@@ -76,6 +76,7 @@ type core struct {
 	state   State
 	owned   bool // made by an executor, which alone may set its state
 	err     error
+	label   string         // what the work is, from Promise.SetLabel
 	done    chan struct{}  // made on demand; closed once done
 	waiters []chan<- *core // Wait and AsCompleted; each is sent c once
 }
@@ -317,18 +318,31 @@ func (f *Future[T]) call(fn func(*Future[T])) {
 // String describes the future as Python does, for example
 // "<Future at 0xc000120000 state=running>", adding for a finished future the
 // type of what it returned or of its error:
-// "<Future at 0xc000120000 state=finished returned int>".
+// "<Future at 0xc000120000 state=finished returned int>", and at the end
+// its Label, if it has one.
 func (f *Future[T]) String() string {
 	f.c.mu.Lock()
-	s, v, err := f.c.state, f.val, f.c.err
+	s, v, err, label := f.c.state, f.val, f.c.err, f.c.label
 	f.c.mu.Unlock()
+	if label != "" {
+		label = " " + label
+	}
 	switch {
 	case s == Finished && err != nil:
-		return fmt.Sprintf("<Future at %p state=finished raised %T>", f, err)
+		return fmt.Sprintf("<Future at %p state=finished raised %T%s>", f, err, label)
 	case s == Finished:
-		return fmt.Sprintf("<Future at %p state=finished returned %T>", f, v)
+		return fmt.Sprintf("<Future at %p state=finished returned %T%s>", f, v, label)
 	}
-	return fmt.Sprintf("<Future at %p state=%v>", f, s)
+	return fmt.Sprintf("<Future at %p state=%v%s>", f, s, label)
+}
+
+// Label returns what the future's executor says the work is, such as
+// `cluster call "square"`, or "" if it says nothing. String ends with it,
+// and task dumps of package asyncio show it.
+func (f *Future[T]) Label() string {
+	f.c.mu.Lock()
+	defer f.c.mu.Unlock()
+	return f.c.label
 }
 
 // futureCore implements Waitable.

@@ -27,6 +27,14 @@ func (p Promise[T]) Start(handOff func() bool) State {
 	return p.f.c.startIf(handOff)
 }
 
+// SetLabel sets what the future's Label returns: a short text that says
+// what the work is, for people reading a dump of tasks or a log.
+func (p Promise[T]) SetLabel(label string) {
+	p.f.c.mu.Lock()
+	defer p.f.c.mu.Unlock()
+	p.f.c.label = label
+}
+
 // SetResult completes the future with the value v and no error, and
 // reports true, unless it is done already (cancelled, or completed by an
 // earlier call), in which case it reports false and changes nothing: a
