@@ -102,6 +102,7 @@ type taskRecord struct {
 	wait        taskWait
 	kind        awaitKind     // what the awaited future stands for
 	queued      bool          // executor work that has not started
+	label       string        // what the executor work is, if its executor says
 	sleepUntil  time.Duration // for waitSleep
 	awaitedID   uint64        // for waitTask
 	awaitedName string        // for waitTask; "" for the default name
@@ -199,14 +200,17 @@ func (t *task) recordWait(r *taskRecord) {
 		}
 		r.wait, r.kind = waitFuture, t.waitKind
 		if q := executorWork(w.futBase()); q != nil {
-			r.kind, r.queued = awaitExecutor, q.queued()
+			r.kind, r.queued, r.label = awaitExecutor, q.queued(), q.label()
 		}
 	}
 }
 
 // A queuer is the executor bridge's waker on a future of executor work,
-// which knows whether the work has started (executor.go).
-type queuer interface{ queued() bool }
+// which knows whether the work has started and what it is (executor.go).
+type queuer interface {
+	queued() bool
+	label() string
+}
 
 // executorWork returns the queuer of fb if fb is executor work, or nil.
 // The bridge adds its waker as the future is made, before anyone can await
@@ -280,7 +284,12 @@ func (r *taskRecord) awaiting() string {
 	case waitTask:
 		return "task " + taskName(r.awaitedName, r.awaitedID)
 	case waitFuture:
-		if r.queued {
+		switch {
+		case r.label != "" && r.queued:
+			return awaitNames[r.kind] + ": " + r.label + " (not started)"
+		case r.label != "":
+			return awaitNames[r.kind] + ": " + r.label
+		case r.queued:
 			return awaitNames[r.kind] + queuedNote
 		}
 		return awaitNames[r.kind]

@@ -470,3 +470,44 @@ func TestDebugReportsAFullExecutor(t *testing.T) {
 		t.Errorf("the dump does not mark the one queued task:\n%s", dump)
 	}
 }
+
+// A task that awaits work whose executor labels it shows the label in the
+// dump, with whether the work has started.
+func TestDumpShowsTheLabelOfExecutorWork(t *testing.T) {
+	var infos []asyncio.TaskInfo
+	_, err := asyncio.Run(func(ctx context.Context) (int, error) {
+		started, sp := futures.NewPromise[int]()
+		sp.SetLabel(`cluster call "square" on queue q`)
+		sp.Start(func() bool { return true })
+		pending, pp := futures.NewPromise[int]()
+		pp.SetLabel(`cluster call "cube" on queue q`)
+		await := func(f *futures.Future[int]) func(context.Context) (int, error) {
+			return func(ctx context.Context) (int, error) { return asyncio.Await(ctx, asyncio.WrapFuture(ctx, f)) }
+		}
+		a := asyncio.CreateTask(ctx, await(started), asyncio.WithName("started"))
+		b := asyncio.CreateTask(ctx, await(pending), asyncio.WithName("pending"))
+		asyncio.Sleep(ctx, 0)
+		l, _ := asyncio.GetRunningLoop(ctx)
+		infos = l.Tasks()
+		sp.SetResult(1)
+		pp.SetResult(2)
+		_, err := asyncio.Gather(ctx, a, b)
+		return 0, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"started": `executor work: cluster call "square" on queue q`,
+		"pending": `executor work: cluster call "cube" on queue q (not started)`,
+	}
+	for _, ti := range infos {
+		if w, ok := want[ti.Name]; ok && ti.Awaiting != w {
+			t.Errorf("%s awaits %q, want %q", ti.Name, ti.Awaiting, w)
+		}
+		delete(want, ti.Name)
+	}
+	if len(want) != 0 {
+		t.Errorf("tasks missing from the dump: %v", want)
+	}
+}

@@ -155,6 +155,9 @@ func (c *cancelSource[T]) wake(fb *futureBase) {
 // queued reports whether the work waits for a worker, for task dumps.
 func (c *cancelSource[T]) queued() bool { return c.cf.State() == futures.Pending }
 
+// label says what the work is, if its executor says, for task dumps.
+func (c *cancelSource[T]) label() string { return c.cf.Label() }
+
 // SetDefaultExecutor makes ex the executor that RunInExecutor and ToThread
 // use when given none. The loop does not shut ex down; a default executor
 // the loop made itself is shut down by Run, or by ShutdownDefaultExecutor.
