@@ -50,6 +50,7 @@ type worker struct {
 	unacked    sync.Map      // result ID -> *reply: results the server has not stored yet
 	unackedN   sync.WaitGroup
 	maxPayload int64
+	stopping   bool // whether it said it takes no new calls
 }
 
 // A reply is a result on its way to the server, with the call it is for,
@@ -89,7 +90,7 @@ func Serve(ctx context.Context, url string, opts *WorkerOptions) error {
 	stop := w.extendLeases()
 	defer stop()
 	w.serve(ctx, cons)
-	w.logf("futures/cluster: worker %s: stopping; finishing the calls it runs", w.name)
+	w.noteStopping()
 	w.drain()
 	return nil
 }
@@ -129,56 +130,89 @@ func newWorker(url string, opts *WorkerOptions) (*worker, error) {
 	return w, nil
 }
 
-// serve fetches calls for the free slots and runs them, until ctx is done.
+// serve runs calls as slots free up, until ctx is done; then it takes
+// what the server had already sent it, runs that too, and returns. The
+// server sends at most as many calls as the worker has slots ahead of the
+// ones running, so a worker holds at most twice its concurrency.
 func (w *worker) serve(ctx context.Context, cons jetstream.Consumer) {
+	for ctx.Err() == nil {
+		it, err := cons.Messages(jetstream.PullMaxMessages(cap(w.slots)))
+		if err != nil {
+			w.logf("futures/cluster: worker %s: receive calls: %v", w.name, err)
+			sleep(ctx, time.Second)
+			continue
+		}
+		w.runFrom(ctx, it)
+	}
+}
+
+// runFrom runs the calls of it until ctx is done and it is drained, or it
+// fails.
+func (w *worker) runFrom(ctx context.Context, it jetstream.MessagesContext) {
+	defer it.Stop()
+	draining := false
 	for {
-		n := w.take(ctx)
-		if n == 0 {
+		if draining {
+			w.slots <- struct{}{}
+		} else if !w.acquire(ctx) {
+			it.Drain()
+			draining = true
+			w.noteStopping()
+			continue
+		}
+		var m jetstream.Msg
+		var err error
+		if draining {
+			m, err = it.Next()
+		} else {
+			m, err = it.Next(jetstream.NextContext(ctx))
+		}
+		if err == nil {
+			go w.handle(m)
+			continue
+		}
+		<-w.slots
+		switch {
+		case ctx.Err() != nil && !draining:
+			it.Drain()
+			draining = true
+			w.noteStopping()
+		case draining || errors.Is(err, jetstream.ErrMsgIteratorClosed):
+			return
+		default:
+			w.logf("futures/cluster: worker %s: receive calls: %v", w.name, err)
+			sleep(ctx, time.Second)
 			return
 		}
-		batch, err := cons.Fetch(n, jetstream.FetchMaxWait(time.Second))
-		got := 0
-		if err == nil {
-			for m := range batch.Messages() {
-				got++
-				go w.handle(m)
-			}
-			err = batch.Error()
-		}
-		w.give(n - got)
-		if err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
-			w.logf("futures/cluster: worker %s: fetch calls: %v", w.name, err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(250 * time.Millisecond):
-			}
-		}
 	}
 }
 
-// take waits for a free slot and takes it with all others free, and
-// returns how many it took: 0 once ctx is done.
-func (w *worker) take(ctx context.Context) int {
+// acquire takes a slot for a call, waiting until one frees up; it returns
+// false, having taken none, if ctx is done first.
+func (w *worker) acquire(ctx context.Context) bool {
+	select {
+	case w.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// noteStopping reports, once, that the worker takes no new calls.
+func (w *worker) noteStopping() {
+	if !w.stopping {
+		w.stopping = true
+		w.logf("futures/cluster: worker %s: stopping; finishing the calls it runs", w.name)
+	}
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return 0
-	case w.slots <- struct{}{}:
-	}
-	n := 1
-	for ; n < cap(w.slots); n++ {
-		select {
-		case w.slots <- struct{}{}:
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-// give frees n slots.
-func (w *worker) give(n int) {
-	for range n {
-		<-w.slots
+	case <-t.C:
 	}
 }
 
@@ -225,6 +259,7 @@ func (w *worker) extendLeases() (stop func()) {
 type callMsg struct {
 	id, name, reply string
 	attempts        int
+	delivery        uint64 // 1 the first time the server hands the call out
 }
 
 // parse reads a call message's headers. Even when it fails, it returns
@@ -254,17 +289,17 @@ func (w *worker) parse(m jetstream.Msg) (callMsg, error) {
 // handle runs one call and sends its result; it frees a slot when the
 // call is over.
 func (w *worker) handle(m jetstream.Msg) {
-	defer w.give(1)
+	defer func() { <-w.slots }()
 	c, err := w.parse(m)
 	if err != nil {
 		w.drop(m, c, err)
 		return
 	}
-	delivered := uint64(1)
+	c.delivery = 1
 	if meta, err := m.Metadata(); err == nil {
-		delivered = meta.NumDelivered
+		c.delivery = meta.NumDelivered
 	}
-	if delivered > uint64(c.attempts) {
+	if c.delivery > uint64(c.attempts) {
 		w.send(m, c, kindBroken, fmt.Appendf(nil,
 			"all %d attempts ended without a result: each worker that took the call held it past the lease of %v without a word (it died, was killed, or hung)",
 			c.attempts, w.lease))
@@ -306,6 +341,9 @@ func (w *worker) send(m jetstream.Msg, c callMsg, kind byte, payload []byte) {
 	rm.Header[hdrCall] = []string{c.id}
 	rm.Header[hdrKind] = []string{strconv.Itoa(int(kind))}
 	rm.Header[hdrWorker] = []string{w.name}
+	if c.delivery > 0 {
+		rm.Header[hdrDelivery] = []string{strconv.FormatUint(c.delivery, 10)}
+	}
 	rm.Data = payload
 	r := &reply{call: m, msg: rm}
 	w.unackedN.Add(1)
