@@ -74,7 +74,7 @@ type Executor struct {
 
 // counts are the executor's own numbers in Stats.
 type counts struct {
-	completed, failed, broken, duplicates uint64
+	completed, failed, broken, reattempted, duplicates uint64
 }
 
 // A call is one call in flight.
@@ -206,6 +206,7 @@ func Call[A, R any](e *Executor, fn futures.Func[A, R], arg A) *futures.Future[R
 // callJSON is Call with the argument in JSON.
 func callJSON[R any](e *Executor, name string, arg []byte) *futures.Future[R] {
 	f, p := futures.NewPromise[R]()
+	p.SetLabel("cluster call " + strconv.Quote(name) + " on queue " + e.q.name)
 	if err := e.checkSize(len(arg) + len(name)); err != nil {
 		p.SetError(fmt.Errorf("%w: %s: argument: %w", futures.ErrEncoding, name, err))
 		return f

@@ -42,8 +42,8 @@ func TestKilledWorkerCallRunsElsewhere(t *testing.T) {
 		t.Fatalf("result %v, %v; want the second worker's pid %d", pid, err, w2.pid())
 	}
 	st := stats(t, e)
-	if st.Completed != 1 || st.Duplicates != 0 || st.Failed != 0 {
-		t.Errorf("stats %+v: want one result, no duplicate, no failure", st)
+	if st.Completed != 1 || st.Reattempted != 1 || st.Duplicates != 0 || st.Failed != 0 {
+		t.Errorf("stats %+v: want one result, of a second attempt, no duplicate, no failure", st)
 	}
 }
 
@@ -71,7 +71,7 @@ func TestAttemptsUsedUp(t *testing.T) {
 				!strings.Contains(err.Error(), "lease of 1s") {
 				t.Fatalf("error %v; want ErrBrokenWorker naming the function and the lease", err)
 			}
-			if st := stats(t, e); st.Broken != 1 || st.Failed != 1 {
+			if st := stats(t, e); st.Broken != 1 || st.Failed != 1 || st.Reattempted != 1 {
 				t.Errorf("stats %+v: want one broken call", st)
 			}
 		})

@@ -35,6 +35,7 @@ const (
 	hdrCall     = "Goasyncio-Call"
 	hdrKind     = "Goasyncio-Kind"
 	hdrWorker   = "Goasyncio-Worker"
+	hdrDelivery = "Goasyncio-Delivery" // of a result: which hand-over of the call ran
 )
 
 // kindBroken is the kind of result a worker sends for a call that has

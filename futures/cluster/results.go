@@ -68,6 +68,9 @@ func (e *Executor) onResult(m jetstream.Msg) {
 	if byte(kind) == kindBroken {
 		e.stats.broken++
 	}
+	if d, err := strconv.ParseUint(h.Get(hdrDelivery), 10, 64); err == nil && d > 1 {
+		e.stats.reattempted++
+	}
 	e.mu.Unlock()
 	e.forget(c.id)
 }
@@ -205,17 +208,18 @@ func (e *Executor) close() {
 // Stats are numbers about an executor's calls and its queue.
 type Stats struct {
 	// The executor's own calls.
-	Unsent     int    // made but not handed to the server yet (disconnected)
-	InFlight   int    // handed to the server, their result not received yet
-	Completed  uint64 // results received
-	Failed     uint64 // of which errors, panics included
-	Broken     uint64 // of which errors after the last attempt
-	Duplicates uint64 // results ignored because the call had one already
+	Unsent      int    // made but not handed to the server yet (disconnected)
+	InFlight    int    // handed to the server, their result not received yet
+	Completed   uint64 // results received
+	Failed      uint64 // of which errors, panics included
+	Broken      uint64 // of which errors after the last attempt
+	Reattempted uint64 // of which came after the call was handed over again
+	Duplicates  uint64 // results ignored because the call had one already
 
 	// The queue's calls, from all executors, as the server counts them.
 	Queued      uint64 // waiting for a worker
 	Running     int    // held by workers
-	Redelivered int    // of which handed over more than once
+	Redelivered int    // of which handed over more than once (see also Reattempted)
 	Waiting     int    // requests of idle workers for calls
 }
 
@@ -225,6 +229,7 @@ func (e *Executor) Stats(ctx context.Context) (Stats, error) {
 	e.mu.Lock()
 	s.Unsent, s.InFlight = len(e.unsent), len(e.calls)-len(e.unsent)
 	s.Completed, s.Failed, s.Broken, s.Duplicates = e.stats.completed, e.stats.failed, e.stats.broken, e.stats.duplicates
+	s.Reattempted = e.stats.reattempted
 	e.mu.Unlock()
 	cons, err := e.js.Consumer(ctx, e.q.callStream(), workersConsumer)
 	if err != nil {
