@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -123,32 +124,79 @@ func (q queue) workersConfig(lease time.Duration) jetstream.ConsumerConfig {
 	}
 }
 
-// setUp creates the queue's streams and workers' consumer, or updates
-// them to retention and lease.
-func (q queue) setUp(ctx context.Context, js jetstream.JetStream, retention, lease time.Duration) error {
-	if _, err := js.CreateOrUpdateStream(ctx, q.callStreamConfig()); err != nil {
-		return fmt.Errorf("cluster: create stream %s: %w", q.callStream(), err)
+// setUp creates the queue's streams and workers' consumer if they do not
+// exist, and, if update is set, updates those whose retention or lease
+// differ. It touches nothing that is as it should be: nats-server 2.9
+// refuses a creation that races another, and can crash updating a stream
+// that another client is still creating, as happens when workers and
+// executors start together on a new server.
+func (q queue) setUp(ctx context.Context, js jetstream.JetStream, retention, lease time.Duration, update bool) error {
+	if err := ensureStream(ctx, js, q.callStreamConfig(), update); err != nil {
+		return err
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, q.resultStreamConfig(retention)); err != nil {
-		return fmt.Errorf("cluster: create stream %s: %w", q.resultStream(), err)
+	if err := ensureStream(ctx, js, q.resultStreamConfig(retention), update); err != nil {
+		return err
 	}
-	if _, err := js.CreateOrUpdateConsumer(ctx, q.callStream(), q.workersConfig(lease)); err != nil {
-		return fmt.Errorf("cluster: create consumer %s: %w", workersConsumer, err)
+	return ensureConsumer(ctx, js, q.callStream(), q.workersConfig(lease), update)
+}
+
+// ensureStream makes the stream of cfg exist, as described at setUp.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig, update bool) error {
+	for try := 0; ; try++ {
+		st, err := js.Stream(ctx, cfg.Name)
+		switch {
+		case err == nil && (!update || sameStream(st.CachedInfo().Config, cfg)):
+			return nil
+		case err == nil:
+			_, err = js.UpdateStream(ctx, cfg)
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			if _, err = js.CreateStream(ctx, cfg); err != nil && try == 0 {
+				continue // another client may have created it meanwhile: look again
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("cluster: set up stream %s: %w", cfg.Name, err)
+		}
+		return nil
 	}
-	return nil
+}
+
+// sameStream reports whether the settings of the queue's streams that the
+// package chooses are those of want.
+func sameStream(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.Retention == want.Retention &&
+		have.Storage == want.Storage && have.MaxAge == want.MaxAge && have.Duplicates == want.Duplicates
+}
+
+// ensureConsumer makes the consumer of cfg exist, as described at setUp.
+func ensureConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig, update bool) error {
+	for try := 0; ; try++ {
+		c, err := js.Consumer(ctx, stream, cfg.Durable)
+		switch {
+		case err == nil && (!update || c.CachedInfo().Config.AckWait == cfg.AckWait):
+			return nil
+		case err == nil:
+			_, err = js.UpdateConsumer(ctx, stream, cfg)
+		case errors.Is(err, jetstream.ErrConsumerNotFound):
+			if _, err = js.CreateConsumer(ctx, stream, cfg); err != nil && try == 0 {
+				continue
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("cluster: set up consumer %s of stream %s: %w", cfg.Durable, stream, err)
+		}
+		return nil
+	}
 }
 
 // workers returns the workers' consumer, creating the queue with the
 // default settings if it does not exist yet, and leaving it alone if it
 // does: an executor's settings win over a worker's.
 func (q queue) workers(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
-	c, err := js.Consumer(ctx, q.callStream(), workersConsumer)
-	if errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerNotFound) {
-		if err := q.setUp(ctx, js, defaultRetention, defaultLease); err != nil {
-			return nil, err
-		}
-		c, err = js.Consumer(ctx, q.callStream(), workersConsumer)
+	if err := q.setUp(ctx, js, defaultRetention, defaultLease, false); err != nil {
+		return nil, err
 	}
+	c, err := js.Consumer(ctx, q.callStream(), workersConsumer)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: consumer %s of stream %s: %w", workersConsumer, q.callStream(), err)
 	}
