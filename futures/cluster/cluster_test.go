@@ -1,8 +1,11 @@
 package cluster_test
 
 import (
+	"context"
 	"errors"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -165,5 +168,83 @@ func TestCancelBeforeHandOff(t *testing.T) {
 	}
 	if _, err := cluster.Call(e, echo, 1).Result(); !errors.Is(err, futures.ErrShutdown) {
 		t.Errorf("a call after Shutdown: error %v, want ErrShutdown", err)
+	}
+}
+
+// Workers and executors that start at once on a new server all set the
+// queue up without tripping over each other: one creates each stream, the
+// others find it. (nats-server 2.9 refuses a second creation racing the
+// first, and can crash updating a stream still being created.)
+func TestStartTogether(t *testing.T) {
+	rounds := 100 // the race is rare: about once in 50 rounds
+	if os.Getenv(serverEnv) == "" {
+		rounds = 20 // the embedded server is slow to stop
+	}
+	for range rounds {
+		s := startServer(t)
+		var wg sync.WaitGroup
+		ctx, stop := context.WithCancel(t.Context())
+		served := make(chan error, 2)
+		for i := range 2 {
+			go func() {
+				served <- cluster.Serve(ctx, s.URL(), &cluster.WorkerOptions{Concurrency: 1, Name: "w" + strconv.Itoa(i), Logf: t.Logf})
+			}()
+		}
+		executors := make([]*cluster.Executor, 3)
+		for i := range executors {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e, err := cluster.Dial(ctx, s.URL(), &cluster.Options{Lease: 5 * time.Second})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				executors[i] = e
+			}()
+		}
+		wg.Wait()
+		for i, e := range executors {
+			if e == nil {
+				continue
+			}
+			if v, err := result(t, cluster.Call(e, echo, i)); v != i || err != nil {
+				t.Errorf("echo(%d) = %v, %v", i, v, err)
+			}
+			e.Close()
+		}
+		stop()
+		for range 2 {
+			if err := <-served; err != nil {
+				t.Error(err)
+			}
+		}
+		s.stop()
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// Once a future has its result, Stats counts the call as completed and no
+// longer in flight: even in a callback of the future, which runs as it
+// completes.
+func TestStatsAgreeWithResults(t *testing.T) {
+	s := startServer(t)
+	serveHere(t, s, 1, 1, "")
+	e := dial(t, s, nil)
+	for i := range 3 {
+		f := cluster.Call(e, fail, i)
+		seen := make(chan cluster.Stats, 1)
+		f.AddDoneCallback(func(*futures.Future[int]) {
+			st, _ := e.Stats(context.Background())
+			seen <- st
+		})
+		if _, err := result(t, f); err == nil {
+			t.Fatalf("fail(%d) did not fail", i)
+		}
+		if st := <-seen; st.Completed != uint64(i+1) || st.Failed != uint64(i+1) || st.InFlight != 0 {
+			t.Fatalf("after %d results, stats %+v", i+1, st)
+		}
 	}
 }

@@ -84,10 +84,10 @@ type call struct {
 	attempts int
 	start    func(handOff func() bool) futures.State
 	cancel   func() bool
-	// deliver completes the future with the reply, and reports whether
-	// it holds an error.
-	deliver func(kind byte, payload []byte) (failed bool)
-	fail    func(error) bool
+	// settle decodes a reply, and returns what completes the future with
+	// it and whether it is an error.
+	settle func(kind byte, payload []byte) (complete func(), failed bool)
+	fail   func(error) bool
 }
 
 // Dial connects to the NATS server at url, creates or updates the queue's
@@ -154,7 +154,7 @@ func (e *Executor) setUp(ctx context.Context) error {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	e.js = js
-	if err := e.q.setUp(ctx, js, e.opts.Retention, e.opts.Lease); err != nil {
+	if err := e.q.setUp(ctx, js, e.opts.Retention, e.opts.Lease, true); err != nil {
 		return err
 	}
 	if err := e.consumeResults(ctx); err != nil {
@@ -212,13 +212,12 @@ func callJSON[R any](e *Executor, name string, arg []byte) *futures.Future[R] {
 		return f
 	}
 	c := &call{name: name, arg: arg, attempts: e.opts.Attempts, start: p.Start, cancel: f.Cancel, fail: p.SetError,
-		deliver: func(kind byte, payload []byte) bool {
+		settle: func(kind byte, payload []byte) (func(), bool) {
 			v, err := decode[R](name, kind, payload)
 			if err != nil {
-				return p.SetError(err)
+				return func() { p.SetError(err) }, true
 			}
-			p.SetResult(v)
-			return false
+			return func() { p.SetResult(v) }, false
 		}}
 	if err := e.add(c); err != nil {
 		p.SetError(err)

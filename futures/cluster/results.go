@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goasyncio/asyncio/futures"
@@ -41,11 +42,12 @@ func (e *Executor) consumeResults(ctx context.Context) error {
 
 // onResult completes the future of the call a result message is for. A
 // result for a call that is not in flight is a duplicate (the call ran
-// twice) and is ignored.
+// twice) and is ignored. The call leaves the calls in flight, and is
+// counted, before its future completes, so that Stats agrees with what the
+// future's owner has seen.
 func (e *Executor) onResult(m jetstream.Msg) {
 	e.acks.add(m)
 	h := m.Headers()
-	kind, kindErr := strconv.ParseUint(h.Get(hdrKind), 10, 8)
 	e.mu.Lock()
 	c := e.calls[h.Get(hdrCall)]
 	if c == nil {
@@ -54,25 +56,40 @@ func (e *Executor) onResult(m jetstream.Msg) {
 		return
 	}
 	e.mu.Unlock()
-	var failed bool
-	if kindErr != nil {
-		failed = c.fail(fmt.Errorf("futures: worker %q sent a malformed result for %s (kind %q)", h.Get(hdrWorker), c.name, h.Get(hdrKind)))
-	} else {
-		failed = c.deliver(byte(kind), m.Data())
-	}
+	complete, failed, kind := e.settle(c, h, m.Data())
 	e.mu.Lock()
+	if e.calls[c.id] != c { // Close took it meanwhile
+		e.mu.Unlock()
+		return
+	}
+	delete(e.calls, c.id)
 	e.stats.completed++
 	if failed {
 		e.stats.failed++
 	}
-	if byte(kind) == kindBroken {
+	if kind == kindBroken {
 		e.stats.broken++
 	}
 	if d, err := strconv.ParseUint(h.Get(hdrDelivery), 10, 64); err == nil && d > 1 {
 		e.stats.reattempted++
 	}
 	e.mu.Unlock()
-	e.forget(c.id)
+	complete()
+	e.mu.Lock()
+	e.checkIdle()
+	e.mu.Unlock()
+}
+
+// settle decodes the result for c, returning what completes c's future
+// with it, whether it is an error, and its kind.
+func (e *Executor) settle(c *call, h nats.Header, payload []byte) (complete func(), failed bool, kind byte) {
+	k, err := strconv.ParseUint(h.Get(hdrKind), 10, 8)
+	if err != nil {
+		err := fmt.Errorf("futures: worker %q sent a malformed result for %s (kind %q)", h.Get(hdrWorker), c.name, h.Get(hdrKind))
+		return func() { c.fail(err) }, true, 0
+	}
+	complete, failed = c.settle(byte(k), payload)
+	return complete, failed, byte(k)
 }
 
 // resultAcks acknowledges results in batches: the consumer's policy is to
