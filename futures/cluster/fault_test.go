@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/goleak"
 
 	"github.com/goasyncio/asyncio/futures"
 	"github.com/goasyncio/asyncio/futures/cluster"
@@ -265,4 +266,32 @@ func TestPoisonedMessage(t *testing.T) {
 	if n := strings.Count(logged.String(), "dropped malformed call message"); n != len(poison) {
 		t.Errorf("the worker reported %d malformed messages, want %d:\n%s", n, len(poison), logged.String())
 	}
+}
+
+// A worker told to stop while the server is gone finishes its call, waits
+// a bounded time for the server to store the result, and returns without
+// leaving a goroutine behind; the call runs again elsewhere.
+func TestWorkerStopsWithoutTheServer(t *testing.T) {
+	defer cluster.SetDrainWait(time.Second)()
+	s := startServer(t)
+	e := dial(t, s, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error)
+	go func() { served <- cluster.Serve(ctx, s.URL(), &cluster.WorkerOptions{Concurrency: 1, Logf: t.Logf}) }()
+	dir := t.TempDir()
+	cluster.Call(e, hold, dir)
+	startedIn(t, dir)
+	e.Close()
+	s.stop()
+	cancel()
+	release(t, dir)
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(hangLimit):
+		t.Fatal("the worker did not stop")
+	}
+	goleak.VerifyNone(t)
 }

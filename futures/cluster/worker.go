@@ -48,7 +48,8 @@ type worker struct {
 	slots      chan struct{} // one token per call that may start
 	running    sync.Map      // jetstream.Msg -> struct{}: calls whose lease to extend
 	unacked    sync.Map      // result ID -> *reply: results the server has not stored yet
-	unackedN   sync.WaitGroup
+	unackedN   pendingCount  // how many results unacked holds
+	closed     atomic.Bool   // set as Serve returns: resend nothing
 	maxPayload int64
 	stopping   bool // whether it said it takes no new calls
 }
@@ -82,6 +83,7 @@ func Serve(ctx context.Context, url string, opts *WorkerOptions) error {
 		return err
 	}
 	defer w.nc.Close()
+	defer w.closed.Store(true)
 	cons, err := w.q.workers(ctx, w.js)
 	if err != nil {
 		return err
@@ -163,7 +165,7 @@ func (w *worker) runFrom(ctx context.Context, it jetstream.MessagesContext) {
 		var m jetstream.Msg
 		var err error
 		if draining {
-			m, err = it.Next()
+			m, err = it.Next(jetstream.NextMaxWait(drainWait))
 		} else {
 			m, err = it.Next(jetstream.NextContext(ctx))
 		}
@@ -206,6 +208,11 @@ func (w *worker) noteStopping() {
 	}
 }
 
+// drainWait bounds each wait of a stopping worker: for the calls the
+// server sent it before it stopped asking, and for the server to store the
+// results of the calls it ran. It matters when the server is gone.
+var drainWait = 10 * time.Second
+
 // sleep waits for d or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
@@ -222,11 +229,11 @@ func (w *worker) drain() {
 	for range cap(w.slots) {
 		w.slots <- struct{}{}
 	}
-	done := make(chan struct{})
-	go func() { w.unackedN.Wait(); close(done) }()
+	t := time.NewTimer(drainWait)
+	defer t.Stop()
 	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-w.unackedN.zero():
+	case <-t.C:
 		w.logf("futures/cluster: worker %s: the server did not store some results; their calls will run again elsewhere", w.name)
 	}
 }
@@ -346,7 +353,7 @@ func (w *worker) send(m jetstream.Msg, c callMsg, kind byte, payload []byte) {
 	}
 	rm.Data = payload
 	r := &reply{call: m, msg: rm}
-	w.unackedN.Add(1)
+	w.unackedN.add(1)
 	w.unacked.Store(id, r)
 	w.publish(r)
 }
@@ -362,7 +369,7 @@ func (w *worker) publish(r *reply) {
 func (w *worker) stored(_ jetstream.JetStream, rm *nats.Msg, _ *jetstream.PubAck) {
 	if r, ok := w.unacked.LoadAndDelete(rm.Header.Get(hdrMsgID)); ok {
 		r.(*reply).call.Ack()
-		w.unackedN.Done()
+		w.unackedN.add(-1)
 	}
 }
 
@@ -376,11 +383,49 @@ func (w *worker) notStored(_ jetstream.JetStream, rm *nats.Msg, err error) {
 		return
 	}
 	r := v.(*reply)
+	if w.closed.Load() {
+		return // the call runs again elsewhere
+	}
 	if r.tries.Add(1) > 3 {
 		w.unacked.Delete(id)
-		w.unackedN.Done()
+		w.unackedN.add(-1)
 		w.logf("futures/cluster: worker %s: the server did not store the result of call %s: %v", w.name, id[2:], err)
 		return
 	}
 	time.AfterFunc(time.Duration(r.tries.Load())*250*time.Millisecond, func() { w.publish(r) })
+}
+
+// A pendingCount counts the results the server has not stored yet, and
+// tells a waiter once there are none, without a goroutine that could
+// outlive the worker.
+type pendingCount struct {
+	mu   sync.Mutex
+	n    int
+	none chan struct{} // closed as n drops to 0; nil while no one waits
+}
+
+func (p *pendingCount) add(d int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n += d
+	if p.n == 0 && p.none != nil {
+		close(p.none)
+		p.none = nil
+	}
+}
+
+// zero returns a channel that is closed once the count is 0.
+func (p *pendingCount) zero() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.none == nil {
+		p.none = make(chan struct{})
+		if p.n == 0 {
+			close(p.none)
+			ch := p.none
+			p.none = nil
+			return ch
+		}
+	}
+	return p.none
 }
