@@ -208,8 +208,11 @@ func TestStartTogether(t *testing.T) {
 			if e == nil {
 				continue
 			}
-			if v, err := result(t, cluster.Call(e, echo, i)); v != i || err != nil {
-				t.Errorf("echo(%d) = %v, %v", i, v, err)
+			rctx, rcancel := context.WithTimeout(t.Context(), hangLimit)
+			v, err := cluster.Call(e, echo, i).ResultContext(rctx)
+			rcancel()
+			if v != i || err != nil {
+				t.Errorf("echo(%d) = %v, %v; the queue:\n%s", i, v, err, queueState(s.URL()))
 			}
 			e.Close()
 		}

@@ -9,11 +9,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goasyncio/asyncio/futures"
 	"github.com/goasyncio/asyncio/futures/cluster"
@@ -184,4 +188,31 @@ func (l *logLines) waitFor(t *testing.T, s string) {
 			t.Fatalf("the worker never wrote %q", s)
 		}
 	}
+}
+
+// queueState describes the default queue's streams and consumers at the
+// server at url, for the message of a test that failed.
+func queueState(url string) string {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return err.Error()
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var b strings.Builder
+	for _, name := range []string{cluster.DefaultQueue + "-calls", cluster.DefaultQueue + "-results"} {
+		st, err := js.Stream(ctx, name)
+		if err != nil {
+			fmt.Fprintf(&b, "stream %s: %v\n", name, err)
+			continue
+		}
+		fmt.Fprintf(&b, "stream %s: %+v\n", name, st.CachedInfo().State)
+		for c := range st.ListConsumers(ctx).Info() {
+			fmt.Fprintf(&b, "  consumer %s: delivered %+v, ack floor %+v, pending %d, ack pending %d, redelivered %d, waiting %d, ack wait %v\n",
+				c.Name, c.Delivered, c.AckFloor, c.NumPending, c.NumAckPending, c.NumRedelivered, c.NumWaiting, c.Config.AckWait)
+		}
+	}
+	return b.String()
 }

@@ -143,14 +143,14 @@ func (q queue) setUp(ctx context.Context, js jetstream.JetStream, retention, lea
 // ensureStream makes the stream of cfg exist, as described at setUp.
 func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig, update bool) error {
 	for try := 0; ; try++ {
-		st, err := js.Stream(ctx, cfg.Name)
+		st, err := ask(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, cfg.Name) })
 		switch {
 		case err == nil && (!update || sameStream(st.CachedInfo().Config, cfg)):
 			return nil
 		case err == nil:
-			_, err = js.UpdateStream(ctx, cfg)
+			_, err = ask(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.UpdateStream(ctx, cfg) })
 		case errors.Is(err, jetstream.ErrStreamNotFound):
-			if _, err = js.CreateStream(ctx, cfg); err != nil && try == 0 {
+			if _, err = ask(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.CreateStream(ctx, cfg) }); err != nil && try == 0 {
 				continue // another client may have created it meanwhile: look again
 			}
 		}
@@ -171,14 +171,14 @@ func sameStream(have, want jetstream.StreamConfig) bool {
 // ensureConsumer makes the consumer of cfg exist, as described at setUp.
 func ensureConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig, update bool) error {
 	for try := 0; ; try++ {
-		c, err := js.Consumer(ctx, stream, cfg.Durable)
+		c, err := ask(ctx, func(ctx context.Context) (jetstream.Consumer, error) { return js.Consumer(ctx, stream, cfg.Durable) })
 		switch {
 		case err == nil && (!update || c.CachedInfo().Config.AckWait == cfg.AckWait):
 			return nil
 		case err == nil:
-			_, err = js.UpdateConsumer(ctx, stream, cfg)
+			_, err = ask(ctx, func(ctx context.Context) (jetstream.Consumer, error) { return js.UpdateConsumer(ctx, stream, cfg) })
 		case errors.Is(err, jetstream.ErrConsumerNotFound):
-			if _, err = js.CreateConsumer(ctx, stream, cfg); err != nil && try == 0 {
+			if _, err = ask(ctx, func(ctx context.Context) (jetstream.Consumer, error) { return js.CreateConsumer(ctx, stream, cfg) }); err != nil && try == 0 {
 				continue
 			}
 		}
@@ -196,11 +196,36 @@ func (q queue) workers(ctx context.Context, js jetstream.JetStream) (jetstream.C
 	if err := q.setUp(ctx, js, defaultRetention, defaultLease, false); err != nil {
 		return nil, err
 	}
-	c, err := js.Consumer(ctx, q.callStream(), workersConsumer)
+	c, err := ask(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
+		return js.Consumer(ctx, q.callStream(), workersConsumer)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: consumer %s of stream %s: %w", workersConsumer, q.callStream(), err)
 	}
 	return c, nil
+}
+
+// askTimeout bounds one request to the server's JetStream API, and
+// askTries how many times ask makes it.
+const (
+	askTimeout = 2 * time.Second
+	askTries   = 5
+)
+
+// ask makes a request to the server's JetStream API, and makes it again
+// if no answer comes in time: nats-server 2.9 can lose the answers to
+// requests that several new clients make at once (seen with Debian's
+// 2.9.10: the server audits each request, and answers one). The requests
+// of setUp are safe to repeat.
+func ask[T any](ctx context.Context, request func(context.Context) (T, error)) (T, error) {
+	for try := 1; ; try++ {
+		rctx, cancel := context.WithTimeout(ctx, askTimeout)
+		v, err := request(rctx)
+		cancel()
+		if try == askTries || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return v, err
+		}
+	}
 }
 
 // parseAttempts reads the attempts header of a call.

@@ -28,7 +28,9 @@ func (e *Executor) consumeResults(ctx context.Context) error {
 		InactiveThreshold: e.opts.Retention,
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
 	}
-	cons, err := e.js.CreateConsumer(ctx, e.q.resultStream(), cfg)
+	cons, err := ask(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
+		return e.js.CreateConsumer(ctx, e.q.resultStream(), cfg)
+	})
 	if err != nil {
 		return fmt.Errorf("cluster: create the consumer of results: %w", err)
 	}
