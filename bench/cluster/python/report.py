@@ -13,10 +13,13 @@ import json
 import statistics
 import sys
 
-ORDER = ["goasyncio", "celery", "rq", "rq-simple", "dask"]  # rows first in this order, then the rest
+ORDER = ["goasyncio", "goasyncio-c64", "celery", "rq", "rq-simple", "dask"]  # rows first in this order, then the rest
 BASELINE = "celery"
 NOTES = {  # under the table, for the systems in it
-    "goasyncio": "goasyncio: futures/cluster on NATS JetStream (bench/cluster/goclient).",
+    "goasyncio": "goasyncio: futures/cluster on NATS JetStream (bench/cluster/goclient); each worker "
+                 "runs 2 calls at once, its default (the number of CPUs), as Celery's pool of 2 processes does.",
+    "goasyncio-c64": "goasyncio-c64: the same with 64 calls at once per worker (WorkerOptions.Concurrency), "
+                     "which goroutines make cheap.",
     "celery": "celery: Redis as broker and result backend; one worker, prefork pool of 2 processes.",
     "rq": "rq: RQ's default worker, which forks a work horse for every job; on this machine a fork "
           "and the copy-on-write faults that follow cost about 50 ms, so rq runs fewer calls "
