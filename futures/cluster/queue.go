@@ -205,6 +205,19 @@ func (q queue) workers(ctx context.Context, js jetstream.JetStream) (jetstream.C
 	return c, nil
 }
 
+// pullExpiry is how long a request of a worker for calls, or of an
+// executor for results, waits at the server before the client makes a new
+// one; resultAckWait is how long the server waits for an executor to
+// acknowledge a result before it sends the result again. Both are short
+// because nats-server 2.9 can lose what it sends to a request made as a
+// client starts (see ask): the server sends a lost message again after the
+// acknowledgement wait, and to the oldest request that still waits, so the
+// sooner a lost request expires, the sooner the message arrives.
+const (
+	pullExpiry    = 5 * time.Second
+	resultAckWait = 10 * time.Second
+)
+
 // askTimeout bounds one request to the server's JetStream API, and
 // askTries how many times ask makes it.
 const (

@@ -23,7 +23,7 @@ func (e *Executor) consumeResults(ctx context.Context) error {
 		Durable:           "results-" + e.id,
 		FilterSubject:     e.q.resultSubject(e.id),
 		AckPolicy:         jetstream.AckAllPolicy,
-		AckWait:           30 * time.Second,
+		AckWait:           resultAckWait,
 		MaxAckPending:     1 << 16,
 		InactiveThreshold: e.opts.Retention,
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
@@ -34,7 +34,7 @@ func (e *Executor) consumeResults(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: create the consumer of results: %w", err)
 	}
-	e.results, err = cons.Consume(e.onResult, jetstream.PullMaxMessages(1024),
+	e.results, err = cons.Consume(e.onResult, jetstream.PullMaxMessages(1024), jetstream.PullExpiry(pullExpiry),
 		jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) {})) // it resumes by itself
 	if err != nil {
 		return fmt.Errorf("cluster: receive results: %w", err)

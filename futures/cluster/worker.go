@@ -138,7 +138,7 @@ func newWorker(url string, opts *WorkerOptions) (*worker, error) {
 // ones running, so a worker holds at most twice its concurrency.
 func (w *worker) serve(ctx context.Context, cons jetstream.Consumer) {
 	for ctx.Err() == nil {
-		it, err := cons.Messages(jetstream.PullMaxMessages(cap(w.slots)))
+		it, err := cons.Messages(jetstream.PullMaxMessages(cap(w.slots)), jetstream.PullExpiry(pullExpiry))
 		if err != nil {
 			w.logf("futures/cluster: worker %s: receive calls: %v", w.name, err)
 			sleep(ctx, time.Second)
