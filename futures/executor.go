@@ -3,6 +3,8 @@ package futures
 import (
 	"iter"
 	"runtime/debug"
+
+	"github.com/goasyncio/asyncio/futures/internal/inorder"
 )
 
 // An Executor runs functions on other goroutines: Submit hands it one, and
@@ -75,19 +77,7 @@ func Map[A, R any](ex Executor, fn func(A) (R, error), args iter.Seq[A]) iter.Se
 		for a := range args {
 			fs = append(fs, Submit(ex, func() (R, error) { return fn(a) }))
 		}
-		next := 0
-		defer func() {
-			for _, f := range fs[next:] {
-				f.Cancel()
-			}
-		}()
-		for next < len(fs) {
-			v, err := fs[next].Result()
-			next++
-			if !yield(v, err) {
-				return
-			}
-		}
+		inorder.Yield(fs, yield)
 	}
 }
 

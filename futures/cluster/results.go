@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goasyncio/asyncio/futures"
+	"github.com/goasyncio/asyncio/futures/internal/inorder"
 )
 
 // consumeResults makes the executor's durable consumer of its results and
@@ -274,18 +275,6 @@ func Map[A, R any](e *Executor, fn futures.Func[A, R], args iter.Seq[A]) iter.Se
 		for a := range args {
 			fs = append(fs, Call(e, fn, a))
 		}
-		next := 0
-		defer func() {
-			for _, f := range fs[next:] {
-				f.Cancel()
-			}
-		}()
-		for next < len(fs) {
-			v, err := fs[next].Result()
-			next++
-			if !yield(v, err) {
-				return
-			}
-		}
+		inorder.Yield(fs, yield)
 	}
 }
