@@ -54,7 +54,7 @@ type Executor struct {
 	js      jetstream.JetStream
 	q       queue
 	id      string // this executor's ID: its results' subject token
-	results jetstream.ConsumeContext
+	results *receiver
 	opts    Options
 
 	mu      sync.Mutex

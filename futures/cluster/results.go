@@ -35,9 +35,7 @@ func (e *Executor) consumeResults(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: create the consumer of results: %w", err)
 	}
-	e.results, err = cons.Consume(e.onResult, jetstream.PullMaxMessages(1024), jetstream.PullExpiry(pullExpiry),
-		jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) {})) // it resumes by itself
-	if err != nil {
+	if e.results, err = newReceiver(cons, e.onResult); err != nil {
 		return fmt.Errorf("cluster: receive results: %w", err)
 	}
 	return nil
@@ -215,7 +213,7 @@ func (e *Executor) Close() {
 func (e *Executor) close() {
 	e.closed.Do(func() {
 		close(e.closing)
-		e.results.Stop()
+		e.results.stop()
 		e.acks.stop()
 		e.loops.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

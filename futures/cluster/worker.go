@@ -138,7 +138,8 @@ func newWorker(url string, opts *WorkerOptions) (*worker, error) {
 // ones running, so a worker holds at most twice its concurrency.
 func (w *worker) serve(ctx context.Context, cons jetstream.Consumer) {
 	for ctx.Err() == nil {
-		it, err := cons.Messages(jetstream.PullMaxMessages(cap(w.slots)), jetstream.PullExpiry(pullExpiry))
+		it, err := cons.Messages(jetstream.PullMaxMessages(cap(w.slots)), jetstream.PullExpiry(pullExpiry),
+			jetstream.WithMessagesErrOnMissingHeartbeat(true))
 		if err != nil {
 			w.logf("futures/cluster: worker %s: receive calls: %v", w.name, err)
 			sleep(ctx, time.Second)
@@ -181,6 +182,8 @@ func (w *worker) runFrom(ctx context.Context, it jetstream.MessagesContext) {
 			w.noteStopping()
 		case draining || errors.Is(err, jetstream.ErrMsgIteratorClosed):
 			return
+		case errors.Is(err, jetstream.ErrNoHeartbeat):
+			return // subscribe afresh: see receiver
 		default:
 			w.logf("futures/cluster: worker %s: receive calls: %v", w.name, err)
 			sleep(ctx, time.Second)
