@@ -17,12 +17,13 @@ ORDER = ["goasyncio", "goasyncio-c64", "celery", "rq", "rq-simple", "dask"]  # r
 BASELINE = "celery"
 NOTES = {  # under the table, for the systems in it
     "goasyncio": "goasyncio: futures/cluster on NATS JetStream (bench/cluster/goclient); each worker "
-                 "runs 2 calls at once, its default (the number of CPUs), as Celery's pool of 2 processes does.",
+                 "runs 2 calls at once, its default (the number of CPUs), as Celery's pool of 2 processes does; "
+                 "its warm-up is 200 calls one at a time.",
     "goasyncio-c64": "goasyncio-c64: the same with 64 calls at once per worker (WorkerOptions.Concurrency), "
                      "which goroutines make cheap.",
     "celery": "celery: Redis as broker and result backend; one worker, prefork pool of 2 processes.",
     "rq": "rq: RQ's default worker, which forks a work horse for every job; on this machine a fork "
-          "and the copy-on-write faults that follow cost about 50 ms, so rq runs fewer calls "
+          "and the copy-on-write faults that follow cost 10 to 60 ms, so rq runs fewer calls "
           "(RQ_CALLS, RQ_SEQ in bench/cluster/run).",
     "rq-simple": "rq-simple: RQ's SimpleWorker, which runs the jobs in the worker process, without the fork.",
     "dask": "dask: no Redis: a scheduler process and 2 worker processes of one thread, without nannies.",
