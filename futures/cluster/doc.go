@@ -97,5 +97,10 @@
 // the defaults if they do not exist. Each executor has a durable consumer
 // of its own results, which it deletes when it shuts down; the server
 // deletes one left behind by an executor that died after Retention.
-// Servers from NATS 2.9 on serve the package.
+// Servers from NATS 2.9 on serve the package. nats-server 2.9.10 (Debian
+// 12's) can lose answers and deliveries to a client that has just
+// connected, and crash when a stream is updated while another client
+// creates it: the package asks again, subscribes afresh when heartbeats
+// stop coming, and updates nothing that is already as it should be, so
+// that it works there too; newer servers do not need that.
 package cluster
