@@ -53,12 +53,10 @@
 //     twice) is dropped by the server or ignored by the executor: the
 //     future keeps the first.
 //   - A worker receives up to its Concurrency calls ahead of those it runs,
-//     so that it does not wait for the server between calls. A call waits
-//     there, without a word to the server, until a running call ends: if
-//     the calls that run outlast the lease, the waiting call is handed to
-//     another worker as well, which costs an attempt and may run it twice.
-//     Where calls can run longer than the lease, raise Options.Lease above
-//     the longest.
+//     so that it does not wait for the server between calls. It extends
+//     their leases too while they wait for a free slot, however long the
+//     running calls take, so a call that waits at a live worker is not
+//     handed to another.
 //   - Cancel succeeds exactly while the future is pending: the call has not
 //     been handed to the server, which happens at once while the executor
 //     is connected, and waits while it is not. Once handed over the

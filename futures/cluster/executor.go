@@ -31,8 +31,7 @@ type Options struct {
 	// Lease is how long a worker may hold a call without a word before the
 	// server hands it to another worker; a running call's worker extends
 	// its lease as it goes, so the lease bounds the delay after a worker
-	// dies or hangs, not how long a call may run (but see the package
-	// documentation on calls that wait at a worker). It is a setting of the
+	// dies or hangs, not how long a call may run. It is a setting of the
 	// queue: the executor sets it as it connects, for all the queue's
 	// calls. Default 30s.
 	Lease time.Duration

@@ -295,3 +295,34 @@ func TestWorkerStopsWithoutTheServer(t *testing.T) {
 	}
 	goleak.VerifyNone(t)
 }
+
+// A call that a worker received ahead of the calls it runs keeps its
+// lease while it waits for them, however long they run: it runs once, and
+// costs no attempt.
+func TestCallsWaitingAtAWorkerKeepTheirLease(t *testing.T) {
+	s := startServer(t)
+	e := dial(t, s, &cluster.Options{Lease: time.Second, Attempts: 1})
+	serveHere(t, s, 1, 2, "")
+	a, l, b := t.TempDir(), t.TempDir(), t.TempDir()
+	cluster.Call(e, hold, a)
+	startedIn(t, a)
+	cluster.Call(e, hold, l)
+	startedIn(t, l)
+	fb, fc := cluster.Call(e, hold, b), cluster.Call(e, echo, 7)
+	for fb.State() == futures.Pending || fc.State() == futures.Pending {
+		time.Sleep(time.Millisecond) // until both are handed to the server
+	}
+	release(t, a) // the worker asks for two calls for the one free slot
+	startedIn(t, b)
+	serveHere(t, s, 1, 1, "")   // another worker, idle, asks for calls
+	time.Sleep(3 * time.Second) // three leases, while echo(7) waits behind b and l
+	release(t, l)
+	release(t, b)
+	if v, err := result(t, fc); v != 7 || err != nil {
+		t.Fatalf("echo(7) = %v, %v", v, err)
+	}
+	waitQueueEmpty(t, s)
+	if st := stats(t, e); st.Duplicates != 0 || st.Broken != 0 || st.Reattempted != 0 {
+		t.Errorf("stats %+v: want no call handed over twice", st)
+	}
+}

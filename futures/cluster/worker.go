@@ -151,18 +151,40 @@ func (w *worker) serve(ctx context.Context, cons jetstream.Consumer) {
 
 // runFrom runs the calls of it until ctx is done and it is drained, or it
 // fails.
+//
+// A call that it received ahead of a free slot waits in its buffer, where
+// the worker cannot extend its lease. Such a call was asked for as one of
+// the last cap(slots) calls of Next began (each returns the oldest call
+// held, and a request asks for at most cap(slots) calls), so recent keeps
+// when they began: once the oldest of them is a third of a lease old and
+// every slot is still busy, the worker takes the buffered calls out (see
+// takeBuffered), and their leases are extended with those of the running
+// calls.
 func (w *worker) runFrom(ctx context.Context, it jetstream.MessagesContext) {
 	defer it.Stop()
+	recent := make([]time.Time, cap(w.slots))
+	for i := range recent {
+		recent[i] = time.Now() // it has asked for calls as it was made
+	}
+	n := 0
 	draining := false
 	for {
 		if draining {
 			w.slots <- struct{}{}
-		} else if !w.acquire(ctx) {
-			it.Drain()
-			draining = true
-			w.noteStopping()
-			continue
+		} else {
+			switch w.acquire(ctx, recent[n%len(recent)].Add(w.lease/3)) {
+			case stopped:
+				it.Drain()
+				draining = true
+				w.noteStopping()
+				continue
+			case stale:
+				w.takeBuffered(it)
+				return
+			}
 		}
+		recent[n%len(recent)] = time.Now()
+		n++
 		var m jetstream.Msg
 		var err error
 		if draining {
@@ -192,14 +214,49 @@ func (w *worker) runFrom(ctx context.Context, it jetstream.MessagesContext) {
 	}
 }
 
-// acquire takes a slot for a call, waiting until one frees up; it returns
-// false, having taken none, if ctx is done first.
-func (w *worker) acquire(ctx context.Context) bool {
+// What acquire did.
+const (
+	acquired = iota // took a slot
+	stopped         // ctx was done first
+	stale           // the calls it may hold in its buffer need their leases extended
+)
+
+// acquire takes a slot for a call, waiting until one frees up, until ctx is
+// done, or until the time given.
+func (w *worker) acquire(ctx context.Context, until time.Time) int {
 	select {
 	case w.slots <- struct{}{}:
-		return true
+		return acquired
+	default:
+	}
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case w.slots <- struct{}{}:
+		return acquired
 	case <-ctx.Done():
-		return false
+		return stopped
+	case <-t.C:
+		return stale
+	}
+}
+
+// takeBuffered takes the calls out of it that it received ahead of a free
+// slot, extends their leases from then on, and runs them as slots free up.
+func (w *worker) takeBuffered(it jetstream.MessagesContext) {
+	it.Drain()
+	var held []jetstream.Msg
+	for {
+		m, err := it.Next(jetstream.NextMaxWait(drainWait))
+		if err != nil {
+			break
+		}
+		w.running.Store(m, struct{}{})
+		held = append(held, m)
+	}
+	for _, m := range held {
+		w.slots <- struct{}{}
+		go w.handle(m)
 	}
 }
 
@@ -300,6 +357,7 @@ func (w *worker) parse(m jetstream.Msg) (callMsg, error) {
 // call is over.
 func (w *worker) handle(m jetstream.Msg) {
 	defer func() { <-w.slots }()
+	defer w.running.Delete(m)
 	c, err := w.parse(m)
 	if err != nil {
 		w.drop(m, c, err)
@@ -320,7 +378,6 @@ func (w *worker) handle(m jetstream.Msg) {
 	if fn := remote.Lookup(c.name); fn != nil {
 		kind, payload = fn(m.Data())
 	}
-	w.running.Delete(m)
 	w.send(m, c, kind, payload)
 }
 
