@@ -34,6 +34,7 @@ func startWorkers(cfg config, url, queue string) (workers, error) {
 			cluster.QueueEnv+"="+queue,
 			cluster.ConcurrencyEnv+"="+strconv.Itoa(cfg.concurrency))
 		cmd.Stdout, cmd.Stderr = cfg.stderr, cfg.stderr
+		cmd.SysProcAttr = workerAttr()
 		if err := cmd.Start(); err != nil {
 			return ws, fmt.Errorf("start a worker: %w", err)
 		}

@@ -137,6 +137,7 @@ func startWorkers(url, queue string, n, concurrency int) (stop func(), err error
 		c.Env = append(os.Environ(), cluster.WorkerEnv+"="+url, cluster.QueueEnv+"="+queue,
 			cluster.ConcurrencyEnv+"="+strconv.Itoa(concurrency))
 		c.Stderr = os.Stderr
+		c.SysProcAttr = workerAttr()
 		if err := c.Start(); err != nil {
 			stop()
 			return nil, err
