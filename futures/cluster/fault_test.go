@@ -326,3 +326,14 @@ func TestCallsWaitingAtAWorkerKeepTheirLease(t *testing.T) {
 		t.Errorf("stats %+v: want no call handed over twice", st)
 	}
 }
+
+// A worker told to stop while it sets the queue up stops as it would while
+// serving: Serve returns nil.
+func TestServeStoppedBeforeItServes(t *testing.T) {
+	s := startServer(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := cluster.Serve(ctx, s.URL(), &cluster.WorkerOptions{Logf: t.Logf}); err != nil {
+		t.Errorf("Serve with its context done: %v, want nil", err)
+	}
+}

@@ -65,8 +65,9 @@ type reply struct {
 // Serve runs calls from a queue of the NATS server at url, up to
 // opts.Concurrency at once, until ctx is done; then it drains: it takes no
 // new calls, finishes those it runs, waits (a few seconds at most) for the
-// server to store their results, and returns nil. It returns an error if
-// it cannot connect or set up the queue. The program serves the functions
+// server to store their results, and returns nil; so it does if ctx is
+// done while it sets up. It returns an error if it cannot connect or set
+// up the queue. The program serves the functions
 // it registered with futures.Register, as a worker process of a
 // ProcessPoolExecutor does; a call of a name it does not know fails with
 // an error matching futures.ErrNotRegistered, and is not handed to another
@@ -85,6 +86,9 @@ func Serve(ctx context.Context, url string, opts *WorkerOptions) error {
 	defer w.nc.Close()
 	defer w.closed.Store(true)
 	cons, err := w.q.workers(ctx, w.js)
+	if ctx.Err() != nil {
+		return nil // told to stop before it served
+	}
 	if err != nil {
 		return err
 	}
