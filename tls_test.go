@@ -82,7 +82,11 @@ func TestStreamTLS(t *testing.T) {
 					if !errors.As(err, &unknown) {
 						t.Errorf("OpenConnection = %v, want an x509.UnknownAuthorityError", err)
 					}
-					return 0, nil
+					// Let the server's handler fail and be reported before
+					// the loop closes: a task whose callbacks had not run by
+					// then would be reported as never retrieved instead.
+					srv.Close()
+					return 0, srv.WaitClosed(ctx)
 				}
 				if err != nil {
 					return 0, err
