@@ -67,9 +67,8 @@ type reply struct {
 // new calls, finishes those it runs, waits (a few seconds at most) for the
 // server to store their results, and returns nil; so it does if ctx is
 // done while it sets up. It returns an error if it cannot connect or set
-// up the queue. The program serves the functions
-// it registered with futures.Register, as a worker process of a
-// ProcessPoolExecutor does; a call of a name it does not know fails with
+// up the queue. The program serves the functions it registered with
+// futures.Register, as a worker process of a ProcessPoolExecutor does; a call of a name it does not know fails with
 // an error matching futures.ErrNotRegistered, and is not handed to another
 // worker.
 //
@@ -136,8 +135,7 @@ func newWorker(url string, opts *WorkerOptions) (*worker, error) {
 	return w, nil
 }
 
-// serve runs calls as slots free up, until ctx is done; then it takes
-// what the server had already sent it, runs that too, and returns. The
+// serve runs calls as slots free up, until ctx is done (see runFrom). The
 // server sends at most as many calls as the worker has slots ahead of the
 // ones running, so a worker holds at most twice its concurrency.
 func (w *worker) serve(ctx context.Context, cons jetstream.Consumer) {
@@ -153,63 +151,43 @@ func (w *worker) serve(ctx context.Context, cons jetstream.Consumer) {
 	}
 }
 
-// runFrom runs the calls of it until ctx is done and it is drained, or it
-// fails.
+// runFrom runs the calls of it until ctx is done, then takes what it
+// holds, runs that too, and returns; or until it fails.
 //
 // A call that it received ahead of a free slot waits in its buffer, where
 // the worker cannot extend its lease. Such a call was asked for as one of
 // the last cap(slots) calls of Next began (each returns the oldest call
 // held, and a request asks for at most cap(slots) calls), so recent keeps
 // when they began: once the oldest of them is a third of a lease old and
-// every slot is still busy, the worker takes the buffered calls out (see
-// takeBuffered), and their leases are extended with those of the running
-// calls.
+// every slot is still busy, the worker takes the buffered calls out too.
 func (w *worker) runFrom(ctx context.Context, it jetstream.MessagesContext) {
 	defer it.Stop()
 	recent := make([]time.Time, cap(w.slots))
 	for i := range recent {
 		recent[i] = time.Now() // it has asked for calls as it was made
 	}
-	n := 0
-	draining := false
-	for {
-		if draining {
-			w.slots <- struct{}{}
-		} else {
-			switch w.acquire(ctx, recent[n%len(recent)].Add(w.lease/3)) {
-			case stopped:
-				it.Drain()
-				draining = true
-				w.noteStopping()
-				continue
-			case stale:
-				w.takeBuffered(it)
-				return
-			}
+	for n := 0; ; n++ {
+		switch w.acquire(ctx, recent[n%len(recent)].Add(w.lease/3)) {
+		case stopped:
+			w.runHeld(w.takeOut(it, w.noteStopping))
+			return
+		case stale:
+			w.runHeld(w.takeOut(it, nil))
+			return
 		}
 		recent[n%len(recent)] = time.Now()
-		n++
-		var m jetstream.Msg
-		var err error
-		if draining {
-			m, err = it.Next(jetstream.NextMaxWait(drainWait))
-		} else {
-			m, err = it.Next(jetstream.NextContext(ctx))
-		}
+		m, err := it.Next(jetstream.NextContext(ctx))
 		if err == nil {
 			go w.handle(m)
 			continue
 		}
 		<-w.slots
 		switch {
-		case ctx.Err() != nil && !draining:
-			it.Drain()
-			draining = true
-			w.noteStopping()
-		case draining || errors.Is(err, jetstream.ErrMsgIteratorClosed):
+		case ctx.Err() != nil:
+			w.runHeld(w.takeOut(it, w.noteStopping))
 			return
-		case errors.Is(err, jetstream.ErrNoHeartbeat):
-			return // subscribe afresh: see receiver
+		case errors.Is(err, jetstream.ErrMsgIteratorClosed), errors.Is(err, jetstream.ErrNoHeartbeat):
+			return // subscribe afresh (see receiver)
 		default:
 			w.logf("futures/cluster: worker %s: receive calls: %v", w.name, err)
 			sleep(ctx, time.Second)
@@ -245,19 +223,28 @@ func (w *worker) acquire(ctx context.Context, until time.Time) int {
 	}
 }
 
-// takeBuffered takes the calls out of it that it received ahead of a free
-// slot, extends their leases from then on, and runs them as slots free up.
-func (w *worker) takeBuffered(it jetstream.MessagesContext) {
+// takeOut stops it asking the server for calls, calls asked (if not nil)
+// once the server has been told, and returns the calls that it had
+// received, whose leases are extended from then on with those of the
+// running calls.
+func (w *worker) takeOut(it jetstream.MessagesContext, asked func()) []jetstream.Msg {
 	it.Drain()
+	if asked != nil {
+		asked()
+	}
 	var held []jetstream.Msg
 	for {
 		m, err := it.Next(jetstream.NextMaxWait(drainWait))
 		if err != nil {
-			break
+			return held
 		}
 		w.running.Store(m, struct{}{})
 		held = append(held, m)
 	}
+}
+
+// runHeld runs the calls that takeOut returned, as slots free up.
+func (w *worker) runHeld(held []jetstream.Msg) {
 	for _, m := range held {
 		w.slots <- struct{}{}
 		go w.handle(m)
@@ -482,14 +469,13 @@ func (p *pendingCount) add(d int) {
 func (p *pendingCount) zero() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.n == 0 {
+		done := make(chan struct{})
+		close(done)
+		return done
+	}
 	if p.none == nil {
 		p.none = make(chan struct{})
-		if p.n == 0 {
-			close(p.none)
-			ch := p.none
-			p.none = nil
-			return ch
-		}
 	}
 	return p.none
 }
