@@ -142,23 +142,11 @@ func (q queue) setUp(ctx context.Context, js jetstream.JetStream, retention, lea
 
 // ensureStream makes the stream of cfg exist, as described at setUp.
 func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig, update bool) error {
-	for try := 0; ; try++ {
-		st, err := ask(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, cfg.Name) })
-		switch {
-		case err == nil && (!update || sameStream(st.CachedInfo().Config, cfg)):
-			return nil
-		case err == nil:
-			_, err = ask(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.UpdateStream(ctx, cfg) })
-		case errors.Is(err, jetstream.ErrStreamNotFound):
-			if _, err = ask(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.CreateStream(ctx, cfg) }); err != nil && try == 0 {
-				continue // another client may have created it meanwhile: look again
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("cluster: set up stream %s: %w", cfg.Name, err)
-		}
-		return nil
-	}
+	return ensure(ctx, "stream "+cfg.Name, update, jetstream.ErrStreamNotFound,
+		func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, cfg.Name) },
+		func(st jetstream.Stream) bool { return sameStream(st.CachedInfo().Config, cfg) },
+		func(ctx context.Context) (jetstream.Stream, error) { return js.CreateStream(ctx, cfg) },
+		func(ctx context.Context) (jetstream.Stream, error) { return js.UpdateStream(ctx, cfg) })
 }
 
 // sameStream reports whether the settings of the queue's streams that the
@@ -170,20 +158,33 @@ func sameStream(have, want jetstream.StreamConfig) bool {
 
 // ensureConsumer makes the consumer of cfg exist, as described at setUp.
 func ensureConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig, update bool) error {
+	return ensure(ctx, "consumer "+cfg.Durable+" of stream "+stream, update, jetstream.ErrConsumerNotFound,
+		func(ctx context.Context) (jetstream.Consumer, error) { return js.Consumer(ctx, stream, cfg.Durable) },
+		func(c jetstream.Consumer) bool { return c.CachedInfo().Config.AckWait == cfg.AckWait },
+		func(ctx context.Context) (jetstream.Consumer, error) { return js.CreateConsumer(ctx, stream, cfg) },
+		func(ctx context.Context) (jetstream.Consumer, error) { return js.UpdateConsumer(ctx, stream, cfg) })
+}
+
+// ensure looks for a stream or consumer; creates it if the answer is
+// notFound, looking again if the creation fails, as it does when another
+// client created it meanwhile; and, if update is set, updates it unless it
+// is as wanted.
+func ensure[T any](ctx context.Context, what string, update bool, notFound error,
+	look func(context.Context) (T, error), asWanted func(T) bool, create, change func(context.Context) (T, error)) error {
 	for try := 0; ; try++ {
-		c, err := ask(ctx, func(ctx context.Context) (jetstream.Consumer, error) { return js.Consumer(ctx, stream, cfg.Durable) })
+		v, err := ask(ctx, look)
 		switch {
-		case err == nil && (!update || c.CachedInfo().Config.AckWait == cfg.AckWait):
+		case err == nil && (!update || asWanted(v)):
 			return nil
 		case err == nil:
-			_, err = ask(ctx, func(ctx context.Context) (jetstream.Consumer, error) { return js.UpdateConsumer(ctx, stream, cfg) })
-		case errors.Is(err, jetstream.ErrConsumerNotFound):
-			if _, err = ask(ctx, func(ctx context.Context) (jetstream.Consumer, error) { return js.CreateConsumer(ctx, stream, cfg) }); err != nil && try == 0 {
+			_, err = ask(ctx, change)
+		case errors.Is(err, notFound):
+			if _, err = ask(ctx, create); err != nil && try == 0 {
 				continue
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("cluster: set up consumer %s of stream %s: %w", cfg.Durable, stream, err)
+			return fmt.Errorf("cluster: set up %s: %w", what, err)
 		}
 		return nil
 	}
