@@ -106,6 +106,9 @@ func run(ctx context.Context, cfg config) (summary, error) {
 	if err != nil {
 		return summary{}, err
 	}
+	if err := waitForWorkers(ctx, e, len(ws)); err != nil {
+		return summary{}, err
+	}
 	fmt.Fprintf(cfg.stdout, "%d workers, processes %v, running %d calls at once each; a lease of %v\n",
 		len(ws), ws.pids(), cfg.concurrency, cfg.lease)
 	sum, err := fanOut(ctx, cfg, e, ws)
@@ -159,6 +162,24 @@ func fanOut(ctx context.Context, cfg config, e *cluster.Executor, ws workers) (s
 	}
 	sum.reattempted = st.Reattempted
 	return sum, errors.Join(errs...)
+}
+
+// waitForWorkers waits until n workers ask the server for calls, so that
+// the first to start does not take them all.
+func waitForWorkers(ctx context.Context, e *cluster.Executor, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		st, err := e.Stats(ctx)
+		if err == nil && st.Waiting >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d workers to ask for calls: %w", n, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // report prints what the run did.
