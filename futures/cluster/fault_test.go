@@ -166,8 +166,11 @@ func TestResultsWaitForADisconnectedExecutor(t *testing.T) {
 	waitQueueEmpty(t, s)
 	p.setCut(false)
 	for _, f := range fs {
-		if pid, err := result(t, f); pid != os.Getpid() || err != nil {
-			t.Errorf("result %v, %v", pid, err)
+		ctx, cancel := context.WithTimeout(t.Context(), hangLimit)
+		pid, err := f.ResultContext(ctx)
+		cancel()
+		if pid != os.Getpid() || err != nil {
+			t.Errorf("result %v, %v; the queue:\n%s", pid, err, queueState(s.URL()))
 		}
 	}
 }
